@@ -1,0 +1,3 @@
+module github.com/headroom-go/headroom
+
+go 1.26
