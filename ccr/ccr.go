@@ -25,13 +25,18 @@ var ErrNotFound = errors.New("ccr: key not found or expired")
 
 // Store keeps originals under their keys. Implementations are safe for
 // concurrent use by many goroutines.
+//
+// Every entry lives for the store's TTL, counted from its last Put or
+// successful Get: an original the model keeps coming back to stays
+// retrievable, while an abandoned one ages out. Keys must pass ValidateKey.
 type Store interface {
 	// Put stores payload under key, replacing any earlier value; the same key
 	// always names the same content, so a repeated Put is harmless. The store
 	// keeps its own copy: the caller may reuse payload after Put returns.
 	Put(ctx context.Context, key string, payload []byte) error
 	// Get returns the payload stored under key, or an error wrapping
-	// ErrNotFound when it is missing or expired.
+	// ErrNotFound when it is missing or expired (ErrExpired when the backend
+	// can tell). The caller owns the returned slice.
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Len reports how many live entries the store holds. It is informational
 	// (telemetry, tests); backends that cannot count cheaply document it.
