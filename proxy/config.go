@@ -1,0 +1,221 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied by New to zero-valued Config fields.
+const (
+	DefaultListen                  = "0.0.0.0:8787"
+	DefaultUpstreamTimeout         = 600 * time.Second
+	DefaultUpstreamConnectTimeout  = 10 * time.Second
+	DefaultMaxBodyBytes            = 100_000_000 // 100MB, decimal like the reference
+	DefaultGracefulShutdownTimeout = 30 * time.Second
+	DefaultHealthProbeTimeout      = 5 * time.Second
+	DefaultReadHeaderTimeout       = 10 * time.Second
+	DefaultMaxHeaderBytes          = 1 << 20
+	// DefaultIdleConnTimeout bounds both inbound keep-alive connections and
+	// pooled upstream connections that carry no request.
+	DefaultIdleConnTimeout = 90 * time.Second
+)
+
+// Config is the whole configuration of a Server. The zero value of every field
+// except Upstream is valid and means the documented default, so a caller only
+// sets what it wants to change. New validates the Config once; nothing invalid
+// reaches request handling.
+type Config struct {
+	// Upstream is the base URL every forwarded request goes to: an absolute
+	// http, https, ws or wss URL (ws maps to http and wss to https for plain
+	// HTTP; TLS is kept for both). A path prefix is kept and the request path
+	// is appended to it. It must not carry a query, fragment or user info.
+	// Required.
+	Upstream string
+
+	// Listen is the TCP address ListenAndServe binds, "ip:port" or ":port".
+	// Empty means DefaultListen. Serve ignores it.
+	Listen string
+
+	// UpstreamTimeout bounds how long the proxy waits for the upstream's
+	// response headers once the request is sent, and separately how long
+	// any single gap between two pieces of a streamed response body may
+	// last. It never caps the total duration of a response: a stream that
+	// keeps sending lives as long as it sends. Zero means
+	// DefaultUpstreamTimeout; negative is an error.
+	UpstreamTimeout time.Duration
+
+	// UpstreamConnectTimeout bounds establishing the TCP connection to the
+	// upstream (or to the HTTP proxy from the environment). Zero means
+	// DefaultUpstreamConnectTimeout; negative is an error.
+	UpstreamConnectTimeout time.Duration
+
+	// MaxBodyBytes caps request bodies on the paths that must buffer them
+	// (the compression paths, only when Compression is on). Streamed bodies
+	// are never capped. Zero means DefaultMaxBodyBytes; negative is an error.
+	MaxBodyBytes int64
+
+	// LogLevel is the minimum level a caller building the logger should use;
+	// the Server itself logs through the logger it is given. The zero value
+	// is slog.LevelInfo.
+	LogLevel slog.Level
+
+	// PreserveHost sends the client's Host header upstream instead of the
+	// upstream URL's host. False (the default) rewrites Host to the upstream.
+	PreserveHost bool
+
+	// GracefulShutdownTimeout is how long Serve lets in-flight requests,
+	// streams and upgraded connections finish after its context is
+	// cancelled; whatever is still open then is closed. Zero means
+	// DefaultGracefulShutdownTimeout; negative is an error.
+	GracefulShutdownTimeout time.Duration
+
+	// ForwardInternalHeaders forwards x-headroom-* request headers upstream.
+	// False (the default) strips them, since they steer this proxy and are
+	// not meant for the upstream.
+	ForwardInternalHeaders bool
+
+	// Compression turns on the buffered path for POST /v1/messages,
+	// /v1/chat/completions and /v1/responses with a JSON body: the body is
+	// read whole (up to MaxBodyBytes, else 413) before forwarding. No
+	// compressor is wired yet, so the buffered bytes are forwarded
+	// unchanged. False (the default) streams every body.
+	Compression bool
+
+	// HealthProbeTimeout bounds the upstream probe made by GET
+	// /healthz/upstream, kept short so a hung upstream cannot hold a
+	// readiness probe for UpstreamTimeout. Zero means
+	// DefaultHealthProbeTimeout; negative is an error.
+	HealthProbeTimeout time.Duration
+
+	// ReadHeaderTimeout bounds reading an inbound request's headers. Zero
+	// means DefaultReadHeaderTimeout; negative is an error.
+	ReadHeaderTimeout time.Duration
+
+	// MaxHeaderBytes caps the size of an inbound request's headers. Zero
+	// means DefaultMaxHeaderBytes; negative is an error.
+	MaxHeaderBytes int
+}
+
+// withDefaults returns c with every zero field replaced by its default.
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.UpstreamTimeout == 0 {
+		c.UpstreamTimeout = DefaultUpstreamTimeout
+	}
+	if c.UpstreamConnectTimeout == 0 {
+		c.UpstreamConnectTimeout = DefaultUpstreamConnectTimeout
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.GracefulShutdownTimeout == 0 {
+		c.GracefulShutdownTimeout = DefaultGracefulShutdownTimeout
+	}
+	if c.HealthProbeTimeout == 0 {
+		c.HealthProbeTimeout = DefaultHealthProbeTimeout
+	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	return c
+}
+
+// validate checks a Config that already has its defaults applied.
+func (c Config) validate() error {
+	if _, err := ParseUpstream(c.Upstream); err != nil {
+		return err
+	}
+	if err := ValidateListen(c.Listen); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"upstream timeout", c.UpstreamTimeout},
+		{"upstream connect timeout", c.UpstreamConnectTimeout},
+		{"graceful shutdown timeout", c.GracefulShutdownTimeout},
+		{"health probe timeout", c.HealthProbeTimeout},
+		{"read header timeout", c.ReadHeaderTimeout},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("proxy: %s %v: must not be negative", d.name, d.v)
+		}
+	}
+	if c.MaxBodyBytes < 0 {
+		return fmt.Errorf("proxy: max body bytes %d: must not be negative", c.MaxBodyBytes)
+	}
+	if c.MaxHeaderBytes < 0 {
+		return fmt.Errorf("proxy: max header bytes %d: must not be negative", c.MaxHeaderBytes)
+	}
+	return nil
+}
+
+// ErrNoUpstream is returned (wrapped) when no upstream URL is configured.
+var ErrNoUpstream = errors.New("upstream URL is required")
+
+// ParseUpstream parses and checks an upstream base URL and returns the URL
+// plain HTTP requests are sent to (ws becomes http, wss becomes https). The
+// error names the offending value.
+func ParseUpstream(raw string) (*url.URL, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, fmt.Errorf("proxy: %w", ErrNoUpstream)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: upstream %q: %w", raw, err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "ws":
+		u.Scheme = "http"
+	case "https", "wss":
+		u.Scheme = "https"
+	case "":
+		return nil, fmt.Errorf("proxy: upstream %q: not an absolute URL (want http:// or https://)", raw)
+	default:
+		return nil, fmt.Errorf("proxy: upstream %q: scheme %q not supported (want http, https, ws or wss)", raw, u.Scheme)
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return nil, fmt.Errorf("proxy: upstream %q: missing host", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("proxy: upstream %q: user info is not supported; send credentials as request headers", raw)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("proxy: upstream %q: must not contain a query or fragment", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("proxy: upstream %q: invalid port %q", raw, p)
+		}
+	}
+	return u, nil
+}
+
+// ValidateListen checks a listen address: "ip:port" or ":port" with a
+// numeric port. Host names are rejected so the bound interface is never a
+// matter of DNS.
+func ValidateListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("proxy: listen address %q: %w", addr, err)
+	}
+	if host != "" && net.ParseIP(host) == nil {
+		return fmt.Errorf("proxy: listen address %q: host must be an IP address", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("proxy: listen address %q: invalid port %q", addr, port)
+	}
+	return nil
+}

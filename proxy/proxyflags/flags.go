@@ -1,0 +1,281 @@
+// Package proxyflags binds the proxy's command-line flags and their
+// HEADROOM_PROXY_* environment variables to a proxy.Config, so the
+// headroom-proxy binary and any other command that runs the proxy accept
+// exactly the same options. Precedence: a flag given on the command line,
+// then its environment variable, then the default.
+package proxyflags
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/headroom-go/headroom/proxy"
+)
+
+// Environment variable names, one per flag except --no-rewrite-host.
+const (
+	EnvListen                  = "HEADROOM_PROXY_LISTEN"
+	EnvUpstream                = "HEADROOM_PROXY_UPSTREAM"
+	EnvUpstreamTimeout         = "HEADROOM_PROXY_UPSTREAM_TIMEOUT"
+	EnvUpstreamConnectTimeout  = "HEADROOM_PROXY_UPSTREAM_CONNECT_TIMEOUT"
+	EnvMaxBodyBytes            = "HEADROOM_PROXY_MAX_BODY_BYTES"
+	EnvLogLevel                = "HEADROOM_PROXY_LOG_LEVEL"
+	EnvRewriteHost             = "HEADROOM_PROXY_REWRITE_HOST"
+	EnvGracefulShutdownTimeout = "HEADROOM_PROXY_GRACEFUL_SHUTDOWN_TIMEOUT"
+	EnvStripInternalHeaders    = "HEADROOM_PROXY_STRIP_INTERNAL_HEADERS"
+	EnvCompression             = "HEADROOM_PROXY_COMPRESSION"
+)
+
+// Flags holds the values bound to a flag.FlagSet. Create it with Bind, parse
+// the FlagSet, then call Config.
+type Flags struct {
+	fs    *flag.FlagSet
+	specs []spec
+
+	cfg           proxy.Config
+	rewriteHost   bool
+	noRewriteHost bool
+}
+
+// spec describes one bound flag for the environment fallback and the help.
+type spec struct {
+	name, env, arg, def, usage string
+}
+
+// Bind registers every proxy flag on fs and sets fs.Usage to print them
+// with their environment variables and defaults. Flags already on fs (such
+// as a command's own --version) are listed after them.
+func Bind(fs *flag.FlagSet) *Flags {
+	f := &Flags{fs: fs, rewriteHost: true}
+	f.cfg.MaxBodyBytes = proxy.DefaultMaxBodyBytes
+	f.cfg.UpstreamTimeout = proxy.DefaultUpstreamTimeout
+	f.cfg.UpstreamConnectTimeout = proxy.DefaultUpstreamConnectTimeout
+	f.cfg.GracefulShutdownTimeout = proxy.DefaultGracefulShutdownTimeout
+	f.cfg.Listen = proxy.DefaultListen
+
+	f.add(&listenValue{&f.cfg.Listen}, spec{"listen", EnvListen, "ADDR", proxy.DefaultListen,
+		"address to listen on, ip:port or :port (HTTP/1.1 and cleartext HTTP/2)"})
+	f.add(&upstreamValue{&f.cfg.Upstream}, spec{"upstream", EnvUpstream, "URL", "(required)",
+		"base URL every request is forwarded to: http, https, ws or wss, optionally with a path prefix"})
+	f.add(&durationValue{&f.cfg.UpstreamTimeout}, spec{"upstream-timeout", EnvUpstreamTimeout, "DURATION", "600s",
+		"longest wait for upstream response headers, and for each gap in a streamed body; never a cap on a live stream's total length"})
+	f.add(&durationValue{&f.cfg.UpstreamConnectTimeout}, spec{"upstream-connect-timeout", EnvUpstreamConnectTimeout, "DURATION", "10s", "longest wait to connect (and TLS handshake) to the upstream"})
+	f.add(&byteSizeValue{&f.cfg.MaxBodyBytes}, spec{"max-body-bytes", EnvMaxBodyBytes, "SIZE", "100MB",
+		"body cap on the buffered compression paths (only with --compression); 100MB is decimal, 1GiB binary"})
+	f.add(&levelValue{&f.cfg.LogLevel}, spec{"log-level", EnvLogLevel, "LEVEL", "info",
+		"minimum log level: debug, info, warn or error"})
+	f.add(&boolValue{&f.rewriteHost}, spec{"rewrite-host", EnvRewriteHost, "[=BOOL]", "true",
+		"send the upstream's host as Host (false keeps the client's Host)"})
+	f.add(&boolValue{&f.noRewriteHost}, spec{"no-rewrite-host", "", "", "false",
+		"keep the client's Host header; wins over --rewrite-host"})
+	f.add(&durationValue{&f.cfg.GracefulShutdownTimeout}, spec{"graceful-shutdown-timeout", EnvGracefulShutdownTimeout, "DURATION", "30s",
+		"on SIGTERM/SIGINT, how long in-flight requests and streams may finish before they are closed"})
+	f.add(&stripValue{&f.cfg.ForwardInternalHeaders}, spec{"strip-internal-headers", EnvStripInternalHeaders, "MODE", "enabled",
+		"enabled strips x-headroom-* request headers before forwarding; disabled forwards them"})
+	f.add(&boolValue{&f.cfg.Compression}, spec{"compression", EnvCompression, "[=BOOL]", "false",
+		"buffer JSON bodies of POST /v1/messages, /v1/chat/completions and /v1/responses for compression (no compressor is wired yet: bytes pass unchanged)"})
+
+	fs.Usage = func() { f.PrintUsage(fs.Output()) }
+	return f
+}
+
+func (f *Flags) add(v flag.Value, s spec) {
+	f.fs.Var(v, s.name, s.usage)
+	f.specs = append(f.specs, s)
+}
+
+// Config returns the configuration after the FlagSet was parsed: flags
+// given on the command line win, then non-empty environment variables read
+// through getenv (os.Getenv in a binary), then defaults. A bad environment
+// value is an error naming the variable; a missing upstream is an error
+// wrapping proxy.ErrNoUpstream.
+func (f *Flags) Config(getenv func(string) string) (proxy.Config, error) {
+	set := make(map[string]bool)
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for _, s := range f.specs {
+		if s.env == "" || set[s.name] {
+			continue
+		}
+		v := getenv(s.env)
+		if v == "" {
+			continue
+		}
+		if err := f.fs.Lookup(s.name).Value.Set(v); err != nil {
+			return proxy.Config{}, fmt.Errorf("%s=%q: %w", s.env, v, err)
+		}
+	}
+	if f.cfg.Upstream == "" {
+		return proxy.Config{}, fmt.Errorf("--upstream (or %s) is required: %w", EnvUpstream, proxy.ErrNoUpstream)
+	}
+	cfg := f.cfg
+	cfg.PreserveHost = f.noRewriteHost || !f.rewriteHost
+	return cfg, nil
+}
+
+// PrintUsage writes the help text: every proxy flag with its argument,
+// environment variable and default, then the FlagSet's other flags.
+func (f *Flags) PrintUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s --upstream URL [flags]\n\n", f.fs.Name())
+	fmt.Fprintf(w, "Flags (a flag given here beats its environment variable, which beats the default):\n")
+	known := make(map[string]bool, len(f.specs))
+	for _, s := range f.specs {
+		known[s.name] = true
+		head := "  --" + s.name
+		switch {
+		case strings.HasPrefix(s.arg, "["):
+			head += s.arg // boolean: the value must be attached with =
+		case s.arg != "":
+			head += " " + s.arg
+		}
+		fmt.Fprintf(w, "%s\n        %s\n", head, s.usage)
+		var meta []string
+		if s.env != "" {
+			meta = append(meta, "env "+s.env)
+		}
+		meta = append(meta, "default "+s.def)
+		fmt.Fprintf(w, "        (%s)\n", strings.Join(meta, ", "))
+	}
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if !known[fl.Name] {
+			fmt.Fprintf(w, "  --%s\n        %s\n", fl.Name, fl.Usage)
+		}
+	})
+	fmt.Fprintf(w, "\nSizes: 100MB (decimal), 512KiB, 1GiB (binary) or plain bytes. Durations: 600s, 10m, 1h30m or plain seconds.\n"+
+		"Booleans: 1/0, true/false, yes/no, on/off.\n")
+}
+
+// flag.Value implementations. Each validates in Set so a bad value is
+// rejected by name, whether it came from a flag or the environment.
+
+type listenValue struct{ p *string }
+
+func (v *listenValue) String() string { return deref(v.p) }
+func (v *listenValue) Set(s string) error {
+	if err := proxy.ValidateListen(s); err != nil {
+		return err
+	}
+	*v.p = s
+	return nil
+}
+
+type upstreamValue struct{ p *string }
+
+func (v *upstreamValue) String() string { return deref(v.p) }
+func (v *upstreamValue) Set(s string) error {
+	if _, err := proxy.ParseUpstream(s); err != nil {
+		return err
+	}
+	*v.p = s
+	return nil
+}
+
+type durationValue struct{ p *time.Duration }
+
+func (v *durationValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return v.p.String()
+}
+func (v *durationValue) Set(s string) error {
+	d, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*v.p = d
+	return nil
+}
+
+type byteSizeValue struct{ p *int64 }
+
+func (v *byteSizeValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return fmt.Sprint(*v.p)
+}
+func (v *byteSizeValue) Set(s string) error {
+	n, err := ParseByteSize(s)
+	if err != nil {
+		return err
+	}
+	*v.p = n
+	return nil
+}
+
+type levelValue struct{ p *slog.Level }
+
+func (v *levelValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strings.ToLower(v.p.String())
+}
+func (v *levelValue) Set(s string) error {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "debug":
+		*v.p = slog.LevelDebug
+	case "info":
+		*v.p = slog.LevelInfo
+	case "warn", "warning":
+		*v.p = slog.LevelWarn
+	case "error":
+		*v.p = slog.LevelError
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", s)
+	}
+	return nil
+}
+
+// boolValue is a boolean flag: bare --flag means true, --flag=VALUE takes
+// any spelling ParseBool accepts.
+type boolValue struct{ p *bool }
+
+func (v *boolValue) IsBoolFlag() bool { return true }
+func (v *boolValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return fmt.Sprint(*v.p)
+}
+func (v *boolValue) Set(s string) error {
+	b, err := ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*v.p = b
+	return nil
+}
+
+// stripValue maps enabled|disabled onto Config.ForwardInternalHeaders
+// (which is the inverse: disabled stripping means forwarding).
+type stripValue struct{ forward *bool }
+
+func (v *stripValue) String() string {
+	if v.forward != nil && *v.forward {
+		return "disabled"
+	}
+	return "enabled"
+}
+func (v *stripValue) Set(s string) error {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "enabled":
+		*v.forward = false
+	case "disabled":
+		*v.forward = true
+	default:
+		return fmt.Errorf("strip-internal-headers %q: want enabled or disabled", s)
+	}
+	return nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

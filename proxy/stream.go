@@ -1,0 +1,100 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrUpstreamIdle is the cause given to a streamed response that was cut
+// because the upstream sent nothing for longer than the upstream timeout.
+var ErrUpstreamIdle = errors.New("upstream stream idle timeout")
+
+// idleTimeoutBody cuts an upstream response body when a single Read waits
+// longer than the timeout. The timer runs only while a Read is blocked on
+// the upstream, so a slow client (back-pressure while the proxy writes)
+// never counts against the upstream, and a stream that keeps sending is
+// never cut however long it lasts. The reference used a total deadline,
+// which killed long model turns mid-answer.
+type idleTimeoutBody struct {
+	body    io.ReadCloser
+	timeout time.Duration
+	st      *requestState
+	timer   *time.Timer // created on first Read
+	fired   atomic.Bool
+}
+
+func newIdleTimeoutBody(body io.ReadCloser, timeout time.Duration, st *requestState) *idleTimeoutBody {
+	return &idleTimeoutBody{body: body, timeout: timeout, st: st}
+}
+
+func (b *idleTimeoutBody) expire() {
+	b.fired.Store(true)
+	// Cancelling the outbound request's context makes the blocked Read
+	// return; the stdlib then aborts the client response.
+	b.st.cancel(ErrUpstreamIdle)
+}
+
+// Read reads from the upstream body with the idle timer armed.
+func (b *idleTimeoutBody) Read(p []byte) (int, error) {
+	if b.timer == nil {
+		b.timer = time.AfterFunc(b.timeout, b.expire)
+	} else {
+		b.timer.Reset(b.timeout)
+	}
+	n, err := b.body.Read(p)
+	b.timer.Stop()
+	if err != nil && err != io.EOF {
+		switch {
+		case b.fired.Load():
+			err = fmt.Errorf("%w: no data for %v: %w", ErrUpstreamIdle, b.timeout, err)
+			b.st.err = err
+		case errors.Is(err, context.Canceled):
+			// The client went away (or shutdown force-closed it): not an
+			// upstream fault, so it is not reported as an error.
+		default:
+			err = fmt.Errorf("upstream body read: %w", err)
+			b.st.err = err
+		}
+	}
+	return n, err
+}
+
+// Close stops the timer and closes the upstream body.
+func (b *idleTimeoutBody) Close() error {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	return b.body.Close()
+}
+
+// copyBufferSize is the chunk the stdlib copies bodies with; SSE events and
+// most JSON responses fit in one.
+const copyBufferSize = 32 << 10
+
+// bufferPool hands out fixed-size copy buffers to the stdlib proxy. Buffers
+// of any other size are dropped rather than pooled.
+type bufferPool struct{ p sync.Pool }
+
+var copyBufferPool bufferPool
+
+// Get returns a buffer of copyBufferSize bytes.
+func (bp *bufferPool) Get() []byte {
+	if b, ok := bp.p.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, copyBufferSize)
+}
+
+// Put returns buf to the pool if it has the pooled size.
+func (bp *bufferPool) Put(buf []byte) {
+	if cap(buf) != copyBufferSize {
+		return
+	}
+	buf = buf[:copyBufferSize]
+	bp.p.Put(&buf)
+}
