@@ -244,7 +244,8 @@ func quote(s string) string {
 	return b.String()
 }
 
-// render writes v as compact JSON, cut after renderLimit bytes.
+// render writes v as compact JSON, cut after renderLimit bytes with the
+// full compact size noted.
 func render(v *value) string {
 	var b strings.Builder
 	writeCompact(&b, v)
@@ -260,9 +261,6 @@ func render(v *value) string {
 }
 
 func writeCompact(b *strings.Builder, v *value) {
-	if b.Len() > renderLimit {
-		return // the caller truncates; stop building early
-	}
 	switch v.kind {
 	case kindNull:
 		b.WriteString("null")

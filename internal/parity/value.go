@@ -69,14 +69,16 @@ func (v *value) lookup(key string) (*value, bool) {
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 10000
 
-// SyntaxError reports malformed JSON and the byte offset where it was found.
+// SyntaxError reports malformed JSON and where it was found.
 type SyntaxError struct {
-	Offset int
+	Offset int // byte offset from the start of the document
+	Line   int // 1-based line of Offset
+	Column int // 1-based byte column of Offset within its line
 	Msg    string
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
+	return fmt.Sprintf("invalid JSON at line %d, column %d (byte %d): %s", e.Line, e.Column, e.Offset, e.Msg)
 }
 
 // parseJSON parses one JSON document. Beyond RFC 8259 it accepts the tokens
@@ -103,7 +105,14 @@ type parser struct {
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return &SyntaxError{Offset: p.pos, Msg: fmt.Sprintf(format, args...)}
+	line, col := 1, 1
+	for _, c := range p.data[:p.pos] {
+		col++
+		if c == '\n' {
+			line, col = line+1, 1
+		}
+	}
+	return &SyntaxError{Offset: p.pos, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *parser) skipSpace() {
