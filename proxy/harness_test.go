@@ -172,4 +172,3 @@ func waitClosed(t testing.TB, ch <-chan struct{}, d time.Duration, what string) 
 		t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
 }
-

@@ -8,7 +8,6 @@ import (
 	"testing"
 )
 
-
 func TestForwardsEveryMethodWithBodyAndStatus(t *testing.T) {
 	up := startUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
