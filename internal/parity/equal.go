@@ -113,9 +113,22 @@ func parseFloatLiteral(s string) float64 {
 
 const absent = "<absent>"
 
-func diffValues(want, got *value, path string) *Difference {
+// diffValues returns the first difference between want and got, with its
+// path rooted at root.
+func diffValues(want, got *value, root string) *Difference {
+	d := diffAt(want, got)
+	if d != nil {
+		d.Path = root + d.Path
+	}
+	return d
+}
+
+// diffAt compares two values and returns the first difference with a path
+// relative to them. Path steps are prepended while the recursion unwinds, so
+// equal documents build no path strings at all.
+func diffAt(want, got *value) *Difference {
 	if want.kind != got.kind {
-		return &Difference{Path: path, Expected: render(want), Actual: render(got),
+		return &Difference{Expected: render(want), Actual: render(got),
 			Detail: fmt.Sprintf("%s vs %s", want.kind, got.kind)}
 	}
 	switch want.kind {
@@ -123,11 +136,11 @@ func diffValues(want, got *value, path string) *Difference {
 		return nil
 	case kindBool:
 		if want.boolean != got.boolean {
-			return &Difference{Path: path, Expected: render(want), Actual: render(got)}
+			return &Difference{Expected: render(want), Actual: render(got)}
 		}
 	case kindNumber:
 		if !numbersEqual(want.text, got.text) {
-			d := &Difference{Path: path, Expected: want.text, Actual: got.text}
+			d := &Difference{Expected: want.text, Actual: got.text}
 			if isIntegerLiteral(want.text) != isIntegerLiteral(got.text) {
 				d.Detail = "integer vs float literal"
 			}
@@ -135,47 +148,90 @@ func diffValues(want, got *value, path string) *Difference {
 		}
 	case kindString:
 		if want.text != got.text {
-			return stringDifference(path, want.text, got.text)
+			return stringDifference(want.text, got.text)
 		}
 	case kindArray:
 		for i := range min(len(want.items), len(got.items)) {
-			if d := diffValues(&want.items[i], &got.items[i], path+"["+strconv.Itoa(i)+"]"); d != nil {
+			if d := diffAt(&want.items[i], &got.items[i]); d != nil {
+				d.Path = indexPath(i) + d.Path
 				return d
 			}
 		}
 		n := min(len(want.items), len(got.items))
+		if len(want.items) == len(got.items) {
+			return nil
+		}
 		detail := fmt.Sprintf("array lengths %d vs %d", len(want.items), len(got.items))
 		switch {
 		case len(want.items) > n:
-			return &Difference{Path: indexPath(path, n), Expected: render(&want.items[n]), Actual: absent, Detail: detail}
+			return &Difference{Path: indexPath(n), Expected: render(&want.items[n]), Actual: absent, Detail: detail}
 		case len(got.items) > n:
-			return &Difference{Path: indexPath(path, n), Expected: absent, Actual: render(&got.items[n]), Detail: detail}
+			return &Difference{Path: indexPath(n), Expected: absent, Actual: render(&got.items[n]), Detail: detail}
 		}
 	case kindObject:
+		inGot := newMemberFinder(got)
 		for i := range want.members {
 			m := &want.members[i]
-			other, ok := got.lookup(m.key)
+			other, ok := inGot.find(m.key)
 			if !ok {
-				return &Difference{Path: keyPath(path, m.key), Expected: render(&m.val), Actual: absent}
+				return &Difference{Path: keyPath(m.key), Expected: render(&m.val), Actual: absent}
 			}
-			if d := diffValues(&m.val, other, keyPath(path, m.key)); d != nil {
+			if d := diffAt(&m.val, other); d != nil {
+				d.Path = keyPath(m.key) + d.Path
 				return d
 			}
 		}
+		// Every expected key was found in got, so a size difference means
+		// got has extra keys; only then look for the first of them.
+		if len(got.members) == len(want.members) {
+			return nil
+		}
+		inWant := newMemberFinder(want)
 		for i := range got.members {
 			m := &got.members[i]
-			if _, ok := want.lookup(m.key); !ok {
-				return &Difference{Path: keyPath(path, m.key), Expected: absent, Actual: render(&m.val)}
+			if _, ok := inWant.find(m.key); !ok {
+				return &Difference{Path: keyPath(m.key), Expected: absent, Actual: render(&m.val)}
 			}
 		}
 	}
 	return nil
 }
 
-func indexPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+// memberFinder looks keys up in an object; past indexThreshold members it
+// uses a map, so comparing two big objects is linear rather than quadratic.
+type memberFinder struct {
+	obj   *value
+	index map[string]int
+}
 
-// keyPath appends a member step: .name for identifier-like keys, ["..."] otherwise.
-func keyPath(path, key string) string {
+func newMemberFinder(obj *value) memberFinder {
+	f := memberFinder{obj: obj}
+	if len(obj.members) > indexThreshold {
+		f.index = make(map[string]int, len(obj.members))
+		for i := range obj.members {
+			f.index[obj.members[i].key] = i
+		}
+	}
+	return f
+}
+
+func (f memberFinder) find(key string) (*value, bool) {
+	if f.index == nil {
+		return f.obj.lookup(key)
+	}
+	i, ok := f.index[key]
+	if !ok {
+		return nil, false
+	}
+	return &f.obj.members[i].val, true
+}
+
+// indexPath is the path step for array element i.
+func indexPath(i int) string { return "[" + strconv.Itoa(i) + "]" }
+
+// keyPath is the path step for a member: .name for identifier-like keys,
+// ["..."] otherwise.
+func keyPath(key string) string {
 	ident := key != ""
 	for i := 0; i < len(key); i++ {
 		c := key[i]
@@ -185,10 +241,9 @@ func keyPath(path, key string) string {
 		}
 	}
 	if ident {
-		return path + "." + key
+		return "." + key
 	}
 	var b strings.Builder
-	b.WriteString(path)
 	b.WriteByte('[')
 	writeQuoted(&b, key)
 	b.WriteByte(']')
@@ -202,12 +257,12 @@ const renderLimit = 160
 // first differing byte of two long strings.
 const stringContext = 40
 
-func stringDifference(path, want, got string) *Difference {
+func stringDifference(want, got string) *Difference {
 	at := 0
 	for at < len(want) && at < len(got) && want[at] == got[at] {
 		at++
 	}
-	d := &Difference{Path: path}
+	d := &Difference{}
 	if len(want) <= renderLimit && len(got) <= renderLimit {
 		d.Expected, d.Actual = quote(want), quote(got)
 	} else {

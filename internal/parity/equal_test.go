@@ -2,6 +2,8 @@ package parity
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -166,6 +168,44 @@ func TestCompareFirstDifference(t *testing.T) {
 	}
 }
 
+func TestCompareLargeObjects(t *testing.T) {
+	// Past indexThreshold members the lookups switch to maps; the results
+	// must not change.
+	obj := func(n int, reversed bool, last string) string {
+		parts := make([]string, n)
+		for i := range n {
+			v := "1"
+			if i == n-1 {
+				v = last
+			}
+			parts[i] = fmt.Sprintf(`"k%03d":%s`, i, v)
+		}
+		if reversed {
+			slices.Reverse(parts)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	for _, n := range []int{indexThreshold - 1, indexThreshold, indexThreshold + 1, 300} {
+		if d, err := Compare([]byte(obj(n, false, "1")), []byte(obj(n, true, "1")), "$"); err != nil || d != nil {
+			t.Errorf("n=%d reordered: %v %v", n, d, err)
+		}
+		last := fmt.Sprintf("$.k%03d", n-1)
+		if d, _ := Compare([]byte(obj(n, false, "1")), []byte(obj(n, true, "2")), "$"); d == nil || d.Path != last {
+			t.Errorf("n=%d changed value: %v, want path %s", n, d, last)
+		}
+		extra := obj(n, true, "1")
+		extra = extra[:len(extra)-1] + `,"zz":0}`
+		if d, _ := Compare([]byte(obj(n, false, "1")), []byte(extra), "$"); d == nil || d.Path != "$.zz" || d.Expected != absent {
+			t.Errorf("n=%d extra key: %v", n, d)
+		}
+		dup := obj(n, false, "1")
+		dup = dup[:len(dup)-1] + `,"k000":0}`
+		if _, err := Compare([]byte(dup), []byte(dup), "$"); err == nil || !strings.Contains(err.Error(), `duplicate object key "k000"`) {
+			t.Errorf("n=%d duplicate key: err = %v", n, err)
+		}
+	}
+}
+
 func TestCompareLongStringShowsWindowAroundFirstDifference(t *testing.T) {
 	prefix := strings.Repeat("abcdefghij", 50) // 500 bytes
 	want := `"` + prefix + "XYZ" + strings.Repeat("k", 300) + `"`
@@ -225,5 +265,25 @@ func TestCompareRejectsInvalidJSON(t *testing.T) {
 	_, err = Compare([]byte(`[1,]`), []byte(`[1]`), "$")
 	if !errors.As(err, &se) || !strings.HasPrefix(err.Error(), "expected: ") {
 		t.Errorf("err = %v, want an expected-side SyntaxError", err)
+	}
+}
+
+func TestComparingEqualDocumentsDoesNotAllocate(t *testing.T) {
+	// Paths and renderings are built only once a difference is found.
+	doc := benchDocument(50)
+	want, err := parseJSON(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseJSON(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() {
+		if diffValues(&want, &got, outputRoot) != nil {
+			t.Fatal("equal documents differ")
+		}
+	}); n != 0 {
+		t.Errorf("comparing equal documents made %v allocations, want 0", n)
 	}
 }

@@ -2,6 +2,7 @@ package parity
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -86,7 +87,9 @@ func (e *SyntaxError) Error() string {
 // and which a Python-recorded fixture may therefore contain. Duplicate object
 // keys, invalid UTF-8 and trailing data are errors.
 func parseJSON(data []byte) (value, error) {
-	p := parser{data: data}
+	// One copy of the document lets every number literal and escape-free
+	// string share its memory instead of allocating its own.
+	p := parser{data: string(data)}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -100,13 +103,13 @@ func parseJSON(data []byte) (value, error) {
 }
 
 type parser struct {
-	data []byte
+	data string
 	pos  int
 }
 
 func (p *parser) errorf(format string, args ...any) error {
 	line, col := 1, 1
-	for _, c := range p.data[:p.pos] {
+	for _, c := range []byte(p.data[:p.pos]) {
 		col++
 		if c == '\n' {
 			line, col = line+1, 1
@@ -127,7 +130,7 @@ func (p *parser) skipSpace() {
 }
 
 func (p *parser) literal(word string) bool {
-	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+	if strings.HasPrefix(p.data[p.pos:], word) {
 		p.pos += len(word)
 		return true
 	}
@@ -160,7 +163,7 @@ func (p *parser) value(depth int) (value, error) {
 	case c == 'n' && p.literal("null"):
 		v = value{kind: kindNull}
 	case c == 'N' && p.literal("NaN"), c == 'I' && p.literal("Infinity"), c == '-' && p.literal("-Infinity"):
-		v = value{kind: kindNumber, text: string(p.data[start:p.pos])}
+		v = value{kind: kindNumber, text: p.data[start:p.pos]}
 	case c == '-' || ('0' <= c && c <= '9'):
 		v, err = p.number()
 	default:
@@ -173,9 +176,14 @@ func (p *parser) value(depth int) (value, error) {
 	return v, nil
 }
 
+// indexThreshold is the member count above which object key checks switch
+// from a linear scan to a map, keeping large objects linear overall.
+const indexThreshold = 16
+
 func (p *parser) object(depth int) (value, error) {
 	p.pos++ // '{'
 	v := value{kind: kindObject}
+	var seen map[string]struct{}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
@@ -191,9 +199,25 @@ func (p *parser) object(depth int) (value, error) {
 		if err != nil {
 			return value{}, err
 		}
-		if _, dup := v.lookup(key); dup {
+		dup := false
+		switch {
+		case seen != nil:
+			_, dup = seen[key]
+		case len(v.members) >= indexThreshold:
+			seen = make(map[string]struct{}, 2*len(v.members))
+			for _, m := range v.members {
+				seen[m.key] = struct{}{}
+			}
+			_, dup = seen[key]
+		default:
+			_, dup = v.lookup(key)
+		}
+		if dup {
 			p.pos = keyAt
 			return value{}, p.errorf("duplicate object key %q", key)
+		}
+		if seen != nil {
+			seen[key] = struct{}{}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
@@ -292,7 +316,7 @@ func (p *parser) number() (value, error) {
 			p.pos++
 		}
 	}
-	return value{kind: kindNumber, text: string(p.data[start:p.pos])}, nil
+	return value{kind: kindNumber, text: p.data[start:p.pos]}, nil
 }
 
 // str scans a string literal and returns its decoded bytes.
@@ -304,11 +328,11 @@ func (p *parser) str() (string, error) {
 		c := p.data[p.pos]
 		if c == '"' {
 			s := p.data[start:p.pos]
-			if !utf8.Valid(s) {
+			if !utf8.ValidString(s) {
 				return "", p.invalidUTF8(start)
 			}
 			p.pos++
-			return string(s), nil
+			return s, nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -323,7 +347,7 @@ func (p *parser) str() (string, error) {
 		c := p.data[p.pos]
 		switch {
 		case c == '"':
-			if !utf8.Valid(p.data[start:p.pos]) {
+			if !utf8.ValidString(p.data[start:p.pos]) {
 				return "", p.invalidUTF8(start)
 			}
 			p.pos++
@@ -382,7 +406,7 @@ func (p *parser) str() (string, error) {
 
 func (p *parser) invalidUTF8(start int) error {
 	for i := start; i < p.pos; {
-		r, size := utf8.DecodeRune(p.data[i:p.pos])
+		r, size := utf8.DecodeRuneInString(p.data[i:p.pos])
 		if r == utf8.RuneError && size == 1 {
 			p.pos = i
 			break
@@ -397,7 +421,7 @@ func (p *parser) hex4() (rune, error) {
 		return 0, p.errorf("truncated \\u escape")
 	}
 	var r rune
-	for _, c := range p.data[p.pos : p.pos+4] {
+	for _, c := range []byte(p.data[p.pos : p.pos+4]) {
 		r <<= 4
 		switch {
 		case '0' <= c && c <= '9':
