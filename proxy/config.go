@@ -172,6 +172,9 @@ func ParseUpstream(raw string) (*url.URL, error) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, fmt.Errorf("proxy: %w", ErrNoUpstream)
 	}
+	if !strings.Contains(raw, "://") {
+		return nil, fmt.Errorf("proxy: upstream %q: not an absolute URL (want scheme://host[:port][/path], e.g. http://127.0.0.1:8788)", raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: upstream %q: %w", raw, err)
