@@ -20,6 +20,7 @@ const DefaultRelDir = "../shared/parity/fixtures"
 
 // Location is a resolved fixture root and how it was chosen.
 type Location struct {
+	// Dir is the fixture root, as given (it may be relative).
 	Dir string
 	// From explains the choice for messages, e.g. "--fixtures" or
 	// "$HEADROOM_PARITY_FIXTURES".

@@ -32,15 +32,26 @@ func (d *Difference) String() string {
 
 // Compare parses two JSON documents and returns nil when they are equal under
 // the harness's equality, or the first Difference found, with paths rooted at
-// root (for example "$.output"). Equality is:
+// root (for example "$.output"). A document that does not parse is an error,
+// not a difference. Equality is:
 //
 //   - objects: the same set of keys with equal values; key order is ignored;
 //   - arrays: the same length and equal elements in order;
 //   - strings: identical decoded bytes (escapes are resolved, so "\u00e9"
 //     equals "é");
-//   - numbers: see numbersEqual; null and booleans by value.
-//
-// A document that does not parse is an error, not a difference.
+//   - null and booleans: by value;
+//   - two integer literals (an optional '-' and digits only): the same
+//     integer, compared digit by digit, so integers beyond 2^53 are never
+//     rounded together; "-0" equals "0";
+//   - an integer literal never equals a literal with a fraction or exponent:
+//     1 and 1.0 differ, as int and float do in Python's json.dumps and as
+//     the literals do in serde_json's comparison;
+//   - two non-integer literals (including NaN, Infinity and -Infinity) are
+//     parsed to float64 with round-to-nearest and are equal when the results
+//     have the same bits or are both NaN. So 1e-05 equals 1e-5, 0.1 equals
+//     0.10000000000000001, 1.0 equals 1.00 and 1e2 equals 100.0, while 0.0
+//     and -0.0 differ (Python prints them differently). Literals beyond the
+//     float64 range parse to ±Inf.
 func Compare(expected, actual []byte, root string) (*Difference, error) {
 	want, err := parseJSON(expected)
 	if err != nil {
@@ -53,21 +64,7 @@ func Compare(expected, actual []byte, root string) (*Difference, error) {
 	return diffValues(&want, &got, root), nil
 }
 
-// numbersEqual decides equality of two number literals the way the recorded
-// fixtures need it:
-//
-//   - Two integer literals (an optional '-' and digits only) are equal when
-//     they denote the same integer. The digits are compared exactly, so
-//     integers beyond 2^53 are never rounded together; "-0" equals "0".
-//   - An integer literal never equals a literal with a fraction or exponent:
-//     1 and 1.0 differ, as they do for Python's json.dumps (int vs float) and
-//     for serde_json's literal comparison.
-//   - Two non-integer literals (including NaN, Infinity and -Infinity) are
-//     parsed as float64 with round-to-nearest and are equal when the parsed
-//     values have the same bits, or are both NaN. So 1e-05 equals 1e-5, 0.1
-//     equals 0.10000000000000001, 1.0 equals 1.00 and 1e2 equals 100.0, while
-//     0.0 and -0.0 differ (Python prints them differently). Literals out of
-//     float64 range parse to ±Inf.
+// numbersEqual implements the number rule documented on Compare.
 func numbersEqual(a, b string) bool {
 	aInt, bInt := isIntegerLiteral(a), isIntegerLiteral(b)
 	switch {

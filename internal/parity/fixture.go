@@ -23,7 +23,22 @@ type Fixture struct {
 	InputSHA256 string
 	Label       string
 
-	output value // parsed Output, compared against comparator results
+	// output caches Output parsed, when parsedOutput is set; Load sets
+	// it, and expected fills it for fixtures built by hand.
+	output       value
+	parsedOutput bool
+}
+
+// expected returns the parsed recorded output.
+func (f *Fixture) expected() (*value, error) {
+	if !f.parsedOutput {
+		v, err := parseJSON(f.Output)
+		if err != nil {
+			return nil, err
+		}
+		f.output, f.parsedOutput = v, true
+	}
+	return &f.output, nil
 }
 
 // Name is the fixture's file name without the .json extension.
@@ -119,7 +134,7 @@ func parseFixture(data []byte) (Fixture, error) {
 	if !ok {
 		return Fixture{}, errors.New(`missing "output"`)
 	}
-	f.Output, f.output = raw(out), *out
+	f.Output, f.output, f.parsedOutput = raw(out), *out, true
 	f.Config = []byte("null")
 	if cfg, ok := doc.lookup("config"); ok {
 		f.Config = raw(cfg)

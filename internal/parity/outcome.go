@@ -31,6 +31,7 @@ func (s Status) String() string {
 
 // Outcome is the result of one fixture.
 type Outcome struct {
+	// Fixture is the replayed fixture.
 	Fixture *Fixture
 	Status  Status
 	// Reason is the comparator's error text when Status is Skipped.
@@ -54,12 +55,20 @@ func CompareFixture(c Comparator, f *Fixture) (o Outcome) {
 		if p := recover(); p != nil {
 			o = Outcome{Fixture: f, Status: Diff, Difference: &Difference{
 				Path:     outputRoot,
-				Expected: render(&f.output),
+				Expected: "<not compared>",
 				Actual:   "<panic>",
 				Detail:   fmt.Sprintf("comparator panicked: %v", p),
 			}}
 		}
 	}()
+	want, err := f.expected()
+	if err != nil {
+		// A Fixture built by hand rather than loaded can carry bad output;
+		// without an oracle nothing can match.
+		return Outcome{Fixture: f, Status: Diff, Difference: &Difference{
+			Path: outputRoot, Expected: "<invalid>", Actual: "<not compared>", Detail: "fixture output: " + err.Error(),
+		}}
+	}
 	got, err := c.Run(f.Input, f.Config)
 	if err != nil {
 		return Outcome{Fixture: f, Status: Skipped, Reason: err.Error()}
@@ -68,12 +77,12 @@ func CompareFixture(c Comparator, f *Fixture) (o Outcome) {
 	if err != nil {
 		return Outcome{Fixture: f, Status: Diff, Difference: &Difference{
 			Path:     outputRoot,
-			Expected: render(&f.output),
+			Expected: render(want),
 			Actual:   fmt.Sprintf("unparseable output (%d bytes)", len(got)),
 			Detail:   err.Error(),
 		}}
 	}
-	if d := diffValues(&f.output, &actual, outputRoot); d != nil {
+	if d := diffValues(want, &actual, outputRoot); d != nil {
 		return Outcome{Fixture: f, Status: Diff, Difference: d}
 	}
 	return Outcome{Fixture: f, Status: Match}
@@ -81,11 +90,12 @@ func CompareFixture(c Comparator, f *Fixture) (o Outcome) {
 
 // Report collects the outcomes of one comparator over its fixture directory.
 type Report struct {
-	Name     string
+	// Name is the comparator's name.
+	Name string
+	// Outcomes holds one entry per fixture, in file-name order.
 	Outcomes []Outcome
-	Matched  int
-	Diffed   int
-	Skipped  int
+	// Matched, Diffed and Skipped count Outcomes by Status.
+	Matched, Diffed, Skipped int
 }
 
 // Total is the number of fixtures replayed.

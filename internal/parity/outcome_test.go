@@ -133,3 +133,16 @@ func TestRunComparatorMissingDirectoryIsError(t *testing.T) {
 		t.Fatal("RunComparator over a missing directory returned no error")
 	}
 }
+
+func TestCompareFixtureBuiltByHand(t *testing.T) {
+	f := &Fixture{Path: "mem.json", Transform: "stats", Input: []byte(`{"a":1.0}`), Config: []byte("null"), Output: []byte(`{"a":1}`)}
+	o := CompareFixture(echoComparator("stats"), f)
+	if o.Status != Diff || o.Difference.Path != "$.output.a" {
+		t.Errorf("hand-built fixture: %v %+v, want a diff at $.output.a", o.Status, o.Difference)
+	}
+	f.Output, f.parsedOutput = []byte(`{"a":`), false
+	o = CompareFixture(echoComparator("stats"), f)
+	if o.Status != Diff || !strings.HasPrefix(o.Difference.Detail, "fixture output: invalid JSON") {
+		t.Errorf("invalid hand-built output: %v %+v", o.Status, o.Difference)
+	}
+}
