@@ -120,3 +120,22 @@ func TestPyRepr(t *testing.T) {
 		t.Errorf("PyRepr(NaN) = %q", got)
 	}
 }
+
+// Expected strings are Rust's str::to_lowercase.
+func TestRustLower(t *testing.T) {
+	cases := map[string]string{
+		"HELLO World": "hello world",
+		"İstanbul":    "i\u0307stanbul",
+		"ΟΔΟΣ":        "οδος",
+		"ΟΔΟΣ.":       "οδος.",
+		"Σ":           "σ",
+		"AΣB":         "aσb",
+		"ΑΣ'Β":        "ασ'β",
+		"ÉCOLE ΣΑΣ Σ": "école σας σ",
+	}
+	for in, want := range cases {
+		if got := RustLower(in); got != want {
+			t.Errorf("RustLower(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
