@@ -160,23 +160,27 @@ func (c *Compressor) Compress(ctx context.Context, content, query string) (Resul
 	if len(d.files) == 0 {
 		return passThrough(content, n), nil
 	}
-	scoreHunks(d.files, query)
-
 	files := d.files
 	if len(files) > c.cfg.MaxFiles {
 		files = keepHeaviestFiles(files, c.cfg.MaxFiles)
 	}
 
 	res := Result{OriginalLineCount: n, FilesAffected: len(files)}
+	var scratch []bool
 	for i := range files {
 		f := &files[i]
 		for _, h := range f.hunks {
 			res.Additions += h.additions
 			res.Deletions += h.deletions
 		}
+		// Scores only order middle hunks when the cap fires; computing
+		// them for every hunk would lowercase the whole diff for nothing.
+		if len(f.hunks) > c.cfg.MaxHunksPerFile {
+			scoreHunks(f.hunks, query)
+		}
 		kept := selectHunks(f.hunks, c.cfg.MaxHunksPerFile)
 		for j := range kept {
-			kept[j].lines = reduceContext(kept[j].lines, c.cfg.MaxContextLines)
+			kept[j].lines, scratch = reduceContext(kept[j].lines, c.cfg.MaxContextLines, scratch)
 		}
 		res.HunksKept += len(kept)
 		res.HunksRemoved += len(f.hunks) - len(kept)
@@ -194,8 +198,9 @@ func (c *Compressor) Compress(ctx context.Context, content, query string) (Resul
 
 	if c.cfg.EnableCCR && c.cfg.Store != nil &&
 		float64(res.CompressedLineCount) < float64(n)*c.cfg.CCRLineRatio {
-		key := md5Key(content)
-		if err := c.cfg.Store.Put(ctx, key, []byte(content)); err != nil {
+		payload := []byte(content)
+		key := md5Key(payload)
+		if err := c.cfg.Store.Put(ctx, key, payload); err != nil {
 			return passThrough(content, n), fmt.Errorf("diffcompress: store original under %s: %w", key, err)
 		}
 		out += "\n[" + strconv.Itoa(n) + " lines compressed to " + strconv.Itoa(res.CompressedLineCount) +
@@ -212,7 +217,7 @@ func passThrough(content string, n int) Result {
 
 // md5Key is the reference's CCR key for diff, log and search output: the
 // first 24 lowercase hex digits of the MD5 of the original bytes.
-func md5Key(content string) string {
-	sum := md5.Sum([]byte(content))
+func md5Key(content []byte) string {
+	sum := md5.Sum(content)
 	return hex.EncodeToString(sum[:12])
 }

@@ -6,10 +6,13 @@ import (
 	"unicode/utf8"
 )
 
-// hunk is one @@ section. lines are substrings of the input.
+// hunk is one @@ section. lines are substrings of the input; while they
+// are consecutive input lines, lines is a window onto the split input
+// (end is the input index after it) rather than a copy.
 type hunk struct {
 	header    string
 	lines     []string
+	end       int // input index after the last line; -1 once lines is a copy
 	additions int
 	deletions int
 	score     float64
@@ -47,8 +50,14 @@ func parse(lines []string) parsed {
 		}
 		h = nil
 	}
-	for _, line := range lines {
-		if isFileHeader(line) {
+	for i, line := range lines {
+		// Every marker below starts with one of these bytes; a plain
+		// context or change line skips the prefix tests.
+		var first byte
+		if line != "" {
+			first = line[0]
+		}
+		if first == 'd' && isFileHeader(line) {
 			closeHunk()
 			p.files = append(p.files, file{header: line})
 			cur = &p.files[len(p.files)-1]
@@ -58,48 +67,82 @@ func parse(lines []string) parsed {
 			p.preDiff = append(p.preDiff, line)
 			continue
 		}
-		switch {
-		case strings.HasPrefix(line, "new file mode"):
-			cur.isNew = true
-		case strings.HasPrefix(line, "deleted file mode"):
-			cur.isDeleted = true
-		case strings.HasPrefix(line, "rename "), strings.HasPrefix(line, "similarity "),
-			strings.HasPrefix(line, "copy "), strings.HasPrefix(line, "dissimilarity "):
-			cur.renames = append(cur.renames, line)
-		case isBinaryLine(line):
-			cur.isBinary = true
+		switch first {
+		case ' ', 0:
+			// Context line (or empty): no marker can match.
+			if h != nil {
+				h.add(lines, i)
+			}
+			continue
+		case '+', '-', '@':
+			// Not a file-level flag; the header and change tests follow.
+		default:
+			cur.setFlags(line)
 		}
 		// These checks run before hunk content on purpose (reference
 		// order): a removed line reading "-- a/x" is taken as the file's
 		// "--- a/x" header.
-		if isOldFileLine(line) {
+		if first == '-' && isOldFileLine(line) {
 			cur.oldFile = line
 			continue
 		}
-		if isNewFileLine(line) {
+		if first == '+' && isNewFileLine(line) {
 			cur.newFile = line
 			continue
 		}
-		if isHunkHeader(line) {
+		if first == '@' && isHunkHeader(line) {
 			closeHunk()
-			h = &hunk{header: line}
+			h = &hunk{header: line, end: i + 1}
 			continue
 		}
 		if h == nil {
 			continue
 		}
-		switch {
-		case strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+++"):
-			h.additions++
-		case strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---"):
-			h.deletions++
+		switch first {
+		case '+':
+			if !strings.HasPrefix(line, "+++") {
+				h.additions++
+			}
+		case '-':
+			if !strings.HasPrefix(line, "---") {
+				h.deletions++
+			}
 		}
-		h.lines = append(h.lines, line)
+		h.add(lines, i)
 	}
 	closeHunk()
-	// cur points into p.files; appending to p.files above could move the
-	// backing array, but cur is re-taken after every append.
 	return p
+}
+
+// add appends input line i to the hunk, extending the window onto the
+// input while lines stay consecutive and copying once they do not.
+func (h *hunk) add(lines []string, i int) {
+	if h.end == i {
+		h.lines = lines[i-len(h.lines) : i+1]
+		h.end = i + 1
+		return
+	}
+	if h.end >= 0 {
+		h.lines = append(make([]string, 0, 2*len(h.lines)+1), h.lines...)
+		h.end = -1
+	}
+	h.lines = append(h.lines, lines[i])
+}
+
+// setFlags records the file-level markers git prints between the "diff"
+// line and the first hunk.
+func (f *file) setFlags(line string) {
+	switch {
+	case strings.HasPrefix(line, "new file mode"):
+		f.isNew = true
+	case strings.HasPrefix(line, "deleted file mode"):
+		f.isDeleted = true
+	case strings.HasPrefix(line, "rename "), strings.HasPrefix(line, "similarity "),
+		strings.HasPrefix(line, "copy "), strings.HasPrefix(line, "dissimilarity "):
+		f.renames = append(f.renames, line)
+	case isBinaryLine(line):
+		f.isBinary = true
+	}
 }
 
 // isFileHeader matches ^diff --git a/(.+) b/(.+)$, ^diff --combined (.+)$

@@ -28,37 +28,41 @@ var priorityWords = []string{
 	"security", "auth", "password", "secret", "token",
 }
 
-func scoreHunks(files []file, query string) {
+// scoreHunks scores the hunks of one file: change density, query words
+// found in the hunk and priority words, each capped as the reference does.
+func scoreHunks(hunks []hunk, query string) {
 	queryWords := strings.Fields(lowerRust(query))
-	var b strings.Builder
-	for fi := range files {
-		for hi := range files[fi].hunks {
-			h := &files[fi].hunks[hi]
-			score := float64(h.additions+h.deletions) * changeWeight
-			if score > changeCap {
-				score = changeCap
-			}
-			b.Reset()
-			for i, l := range h.lines {
-				if i > 0 {
-					b.WriteByte('\n')
-				}
-				b.WriteString(l)
-			}
-			text := lowerRust(b.String())
-			for _, w := range queryWords {
-				if len(w) > minQueryWord && strings.Contains(text, w) {
-					score += queryWordBoost
-				}
-			}
-			if containsPriorityWord(text) {
-				score += priorityBoost
-			}
-			if score > scoreCap {
-				score = scoreCap
-			}
-			h.score = score
+	for i := range hunks {
+		h := &hunks[i]
+		score := float64(h.additions+h.deletions) * changeWeight
+		if score > changeCap {
+			score = changeCap
 		}
+		var b strings.Builder
+		size := len(h.lines)
+		for _, l := range h.lines {
+			size += len(l)
+		}
+		b.Grow(size)
+		for j, l := range h.lines {
+			if j > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(l)
+		}
+		text := lowerRust(b.String())
+		for _, w := range queryWords {
+			if len(w) > minQueryWord && strings.Contains(text, w) {
+				score += queryWordBoost
+			}
+		}
+		if containsPriorityWord(text) {
+			score += priorityBoost
+		}
+		if score > scoreCap {
+			score = scoreCap
+		}
+		h.score = score
 	}
 }
 
@@ -166,7 +170,9 @@ func newStartLine(header string) uint64 {
 // reduceContext keeps every line that starts with '+' or '-', up to
 // contextLines lines on either side of each, and every "\ No newline…"-style
 // line. A hunk without changes keeps its first contextLines lines.
-func reduceContext(lines []string, contextLines int) []string {
+//
+// keep is scratch space reused across calls; the grown slice is returned.
+func reduceContext(lines []string, contextLines int, keep []bool) ([]string, []bool) {
 	changed := false
 	for _, l := range lines {
 		if isChange(l) {
@@ -175,9 +181,9 @@ func reduceContext(lines []string, contextLines int) []string {
 		}
 	}
 	if !changed {
-		return lines[:min(contextLines, len(lines))]
+		return lines[:min(contextLines, len(lines))], keep
 	}
-	keep := make([]bool, len(lines))
+	keep = append(keep[:0], make([]bool, len(lines))...)
 	for i, l := range lines {
 		switch {
 		case isChange(l):
@@ -188,13 +194,22 @@ func reduceContext(lines []string, contextLines int) []string {
 			keep[i] = true
 		}
 	}
-	out := make([]string, 0, len(lines))
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	if n == len(lines) {
+		return lines, keep
+	}
+	out := make([]string, 0, n)
 	for i, l := range lines {
 		if keep[i] {
 			out = append(out, l)
 		}
 	}
-	return out
+	return out, keep
 }
 
 func isChange(l string) bool { return l != "" && (l[0] == '+' || l[0] == '-') }
