@@ -135,8 +135,6 @@ func (l *lines) next() (string, bool) {
 	return line, true
 }
 
-func isBlank(line string) bool { return strings.TrimSpace(line) == "" }
-
 // capOne mirrors the reference's f64::min(1.0) cap.
 func capOne(x float64) float64 { return math.Min(x, 1) }
 
@@ -170,7 +168,7 @@ func detectDiff(content string) (Result, bool) {
 		if !ok {
 			break
 		}
-		if diffHeader.MatchString(line) {
+		if diffHeader.match(line, "") {
 			headers++
 		}
 		if isChangeLine(line) {
@@ -244,11 +242,12 @@ func detectSearch(content string) (Result, bool) {
 		if !ok {
 			break
 		}
-		if isBlank(line) {
+		rest := trimLeftSpace(line)
+		if rest == "" {
 			continue
 		}
 		nonBlank++
-		if searchLine.MatchString(line) {
+		if searchLine.match(line, rest) {
 			matching++
 		}
 	}
@@ -272,13 +271,14 @@ func detectLog(content string) (Result, bool) {
 		if !ok {
 			break
 		}
-		if isBlank(line) {
+		rest := trimLeftSpace(line)
+		if rest == "" {
 			// No log pattern can match a blank line; skipping saves work.
 			continue
 		}
 		nonBlank++
-		for i, re := range logPatterns {
-			if re.MatchString(line) {
+		for i, pat := range logPatterns {
+			if pat.match(line, rest) {
 				matches++
 				if i < errorPatternCount {
 					errors++
@@ -316,14 +316,15 @@ func detectCode(content string) (Result, bool) {
 		if !ok {
 			break
 		}
-		if isBlank(line) {
+		rest := trimLeftSpace(line)
+		if rest == "" {
 			// Every pattern needs a non-space character.
 			continue
 		}
 		nonBlank++
 		for li := range languages {
-			for _, re := range languages[li].patterns {
-				if !re.MatchString(line) {
+			for _, pat := range languages[li].patterns {
+				if !pat.match(line, rest) {
 					continue
 				}
 				if scores[li] == 0 {

@@ -29,6 +29,9 @@ func FuzzDetect(f *testing.F) {
 			t.Fatalf("AppendJSON wrote invalid JSON: %s", out)
 		}
 
+		for line := range strings.SplitSeq(in, "\n") {
+			checkLinePatterns(t, line)
+		}
 		if got, want := countStructuralTags(in), len(structuralTagsRE.FindAllStringIndex(in, -1)); got != want {
 			t.Fatalf("countStructuralTags = %d, regexp says %d", got, want)
 		}

@@ -60,25 +60,153 @@ func compile(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(r.Replace(pattern))
 }
 
-// wordBounded builds the equivalent of Rust's `(?i)\b(alt1|alt2|...)\b` for
-// a boolean search. RE2 has no Unicode \b, so the boundary is expressed by
-// consuming the neighbouring non-word character (or the text edge). That is
-// exact for is_match because every alternative starts and ends with a word
-// character.
-func wordBounded(alternatives string) *regexp.Regexp {
-	return compile(`(?:^|{NW})(?i:` + alternatives + `)(?:{NW}|$)`)
+// A linePattern is one of the reference's line regexps together with a
+// faster test that gives the same answer. Go's regexp costs a few hundred
+// nanoseconds per call even when it fails at once, and detection runs about
+// thirty patterns on each of up to 500 lines, so each pattern first checks a
+// literal that every match must start with and runs its regexp only on the
+// few lines that pass. Patterns made of literals alone need no regexp. The
+// equivalence test and the fuzz target compare every match function with
+// its ref compiled as is.
+type linePattern struct {
+	// ref is the reference's regexp in compile's placeholder syntax.
+	ref string
+	// match reports whether ref matches line; rest is line without its
+	// leading white space.
+	match func(line, rest string) bool
 }
 
+// guarded returns the pattern ref, tried only on lines that start with one
+// of heads (after their leading white space when afterSpace is set, which
+// is right for patterns that begin `^\s*` followed by a non-space literal).
+// A nil regexp means the heads decide alone, for patterns that are nothing
+// but those literals.
+func guarded(ref string, withRegexp, afterSpace bool, heads ...string) linePattern {
+	var re *regexp.Regexp
+	if withRegexp {
+		re = compile(ref)
+	}
+	return linePattern{ref: ref, match: func(line, rest string) bool {
+		s := line
+		if afterSpace {
+			s = rest
+		}
+		for _, h := range heads {
+			if strings.HasPrefix(s, h) {
+				return re == nil || re.MatchString(line)
+			}
+		}
+		return false
+	}}
+}
+
+// digitFirst returns the pattern ref, which must begin `^\s*\d`, tried
+// only on lines whose first non-space character is a decimal digit.
+func digitFirst(ref string) linePattern {
+	re := compile(ref)
+	return linePattern{ref: ref, match: func(line, rest string) bool {
+		r, _ := utf8.DecodeRuneInString(rest)
+		return unicode.IsDigit(r) && re.MatchString(line)
+	}}
+}
+
+// words returns the pattern `(?i)\b(w1|w2|...)\b` with Rust's Unicode \b.
+// RE2 has no Unicode \b, so ref states the boundaries by consuming the
+// neighbouring non-word character or text edge, which is exact for a yes/no
+// answer because every word starts and ends with a letter.
+func words(ws ...string) linePattern {
+	ref := `(?:^|{NW})(?i:` + strings.Join(ws, "|") + `)(?:{NW}|$)`
+	return linePattern{ref: ref, match: func(line, _ string) bool { return hasWord(line, ws) }}
+}
+
+// hasWord scans s once for any of ws (ASCII letters whose only case
+// partners are ASCII, which a test checks) standing between word
+// boundaries.
+func hasWord(s string, ws []string) bool {
+	for p := 0; p < len(s); p++ {
+		c := s[p] | 0x20
+		if c < 'a' || c > 'z' {
+			continue
+		}
+		for _, w := range ws {
+			if w[0]|0x20 != c || len(s)-p < len(w) || !strings.EqualFold(s[p:p+len(w)], w) {
+				continue
+			}
+			if r, _ := utf8.DecodeLastRuneInString(s[:p]); p > 0 && isWordRune(r) {
+				break // same left neighbour for every word starting here
+			}
+			if r, _ := utf8.DecodeRuneInString(s[p+len(w):]); p+len(w) == len(s) || !isWordRune(r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isWordRune is Rust's Unicode \w for one character.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '_' || '0' <= r && r <= '9' || 'a' <= r|0x20 && r|0x20 <= 'z'
+	}
+	return unicode.In(r, unicode.L, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
+}
+
+// isSpaceRune is Rust's Unicode \s for one character.
+func isSpaceRune(r rune) bool { return unicode.Is(unicode.White_Space, r) }
+
+// trimLeftSpace drops the leading Unicode white space of s.
+func trimLeftSpace(s string) string {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return s[i:]
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isSpaceRune(r) {
+			return s[i:]
+		}
+		i += size
+	}
+	return ""
+}
+
+// searchLine is `^[^\s:]+:\d+:`, a grep -n style "path:line:" prefix. The
+// first ':' or space decides where the path ends, so one scan suffices.
+var searchLine = linePattern{ref: `^[^{SC}:]+:{D}+:`, match: func(line, _ string) bool {
+	i := 0
+	for i < len(line) && line[i] != ':' {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if isSpaceRune(r) {
+			return false
+		}
+		i += size
+	}
+	if i == 0 || i == len(line) {
+		return false
+	}
+	j := i + 1
+	for j < len(line) {
+		r, size := utf8.DecodeRuneInString(line[j:])
+		if !unicode.IsDigit(r) {
+			break
+		}
+		j += size
+	}
+	return j > i+1 && j < len(line) && line[j] == ':'
+}}
+
+// diffHeader matches the lines that open a diff or one of its hunks,
+// including combined-merge headers (`diff --cc`, `@@@ ... @@@`).
+var diffHeader = guarded(`^(?:diff --git|diff --combined |diff --cc |--- a/`+
+	`|@@{S}+-{D}+,{D}+{S}+\+{D}+,{D}+{S}+@@`+
+	`|@@@+{S}+-{D}+(?:,{D}+)?{S}+(?:-{D}+(?:,{D}+)?{S}+)+\+{D}+(?:,{D}+)?{S}+@@@+)`,
+	true, false, "diff --", "--- a/", "@@")
+
 var (
-	// searchLine is `^[^\s:]+:\d+:`: a grep -n style "path:line:" prefix.
-	searchLine = compile(`^[^{SC}:]+:{D}+:`)
-
-	// diffHeader matches the lines that open a diff or one of its hunks,
-	// including combined-merge headers (`diff --cc`, `@@@ ... @@@`).
-	diffHeader = compile(`^(?:diff --git|diff --combined |diff --cc |--- a/` +
-		`|@@{S}+-{D}+,{D}+{S}+\+{D}+,{D}+{S}+@@` +
-		`|@@@+{S}+-{D}+(?:,{D}+)?{S}+(?:-{D}+(?:,{D}+)?{S}+)+\+{D}+(?:,{D}+)?{S}+@@@+)`)
-
 	htmlDoctype = compile(`(?i)^{S}*<!doctype{S}+html`)
 	htmlTag     = compile(`(?i)<html[{SC}>]`)
 	htmlHead    = compile(`(?i)<head[{SC}>]`)
@@ -87,17 +215,19 @@ var (
 
 // logPatterns are tested in order against each line; only the first hit
 // counts. The first errorPatternCount of them also count as error lines.
-var logPatterns = [...]*regexp.Regexp{
-	wordBounded(`ERROR|FAIL|FAILED|FATAL|CRITICAL`),
-	wordBounded(`WARN|WARNING`),
-	wordBounded(`INFO|DEBUG|TRACE`),
-	compile(`^{S}*{D}{4}-{D}{2}-{D}{2}`),
-	compile(`^{S}*\[{D}{2}:{D}{2}:{D}{2}\]`),
-	compile(`^={3,}|^-{3,}`),
-	compile(`^{S}*PASSED|^{S}*FAILED|^{S}*SKIPPED`),
-	compile(`^npm ERR!|^yarn error|^cargo error`),
-	compile(`Traceback \(most recent call last\)`),
-	compile(`^{S}*at{S}+[{WC}.$]+\(`),
+var logPatterns = [...]linePattern{
+	words("ERROR", "FAIL", "FAILED", "FATAL", "CRITICAL"),
+	words("WARN", "WARNING"),
+	words("INFO", "DEBUG", "TRACE"),
+	digitFirst(`^{S}*{D}{4}-{D}{2}-{D}{2}`),
+	guarded(`^{S}*\[{D}{2}:{D}{2}:{D}{2}\]`, true, true, "["),
+	guarded(`^={3,}|^-{3,}`, false, false, "===", "---"),
+	guarded(`^{S}*PASSED|^{S}*FAILED|^{S}*SKIPPED`, false, true, "PASSED", "FAILED", "SKIPPED"),
+	guarded(`^npm ERR!|^yarn error|^cargo error`, false, false, "npm ERR!", "yarn error", "cargo error"),
+	{ref: `Traceback \(most recent call last\)`, match: func(line, _ string) bool {
+		return strings.Contains(line, "Traceback (most recent call last)")
+	}},
+	guarded(`^{S}*at{S}+[{WC}.$]+\(`, true, true, "at"),
 }
 
 // errorPatternCount is how many leading logPatterns are error/warning markers.
@@ -106,41 +236,41 @@ const errorPatternCount = 2
 // language is one source language and the line patterns that vote for it.
 type language struct {
 	name     string
-	patterns []*regexp.Regexp
+	patterns []linePattern
 }
 
 // languages is in the reference's order, which decides nothing by itself:
 // ties go to the language that matched a line first.
 var languages = [...]language{
-	{"python", []*regexp.Regexp{
-		compile(`^{S}*(?:def|class|import|from|async def){S}+{W}+`),
-		compile(`^{S}*@{W}+`),
-		compile(`^{S}*"""`),
-		compile(`^{S}*if __name__{S}*==`),
+	{"python", []linePattern{
+		guarded(`^{S}*(?:def|class|import|from|async def){S}+{W}+`, true, true, "def", "class", "import", "from", "async"),
+		guarded(`^{S}*@{W}+`, true, true, "@"),
+		guarded(`^{S}*"""`, false, true, `"""`),
+		guarded(`^{S}*if __name__{S}*==`, true, true, "if __name__"),
 	}},
-	{"javascript", []*regexp.Regexp{
-		compile(`^{S}*(?:function|const|let|var|class|import|export){S}+`),
-		compile(`^{S}*(?:async{S}+function|=>{S}*\{)`),
-		compile(`^{S}*module\.exports`),
+	{"javascript", []linePattern{
+		guarded(`^{S}*(?:function|const|let|var|class|import|export){S}+`, true, true, "function", "const", "let", "var", "class", "import", "export"),
+		guarded(`^{S}*(?:async{S}+function|=>{S}*\{)`, true, true, "async", "=>"),
+		guarded(`^{S}*module\.exports`, false, true, "module.exports"),
 	}},
-	{"typescript", []*regexp.Regexp{
-		compile(`^{S}*(?:interface|type|enum|namespace){S}+{W}+`),
+	{"typescript", []linePattern{
+		guarded(`^{S}*(?:interface|type|enum|namespace){S}+{W}+`, true, true, "interface", "type", "enum", "namespace"),
 		// The reference anchors this one at column 0 on purpose (it mirrors
 		// Python's re.match), so it only fires on lines starting with ':'.
-		compile(`^:{S}*(?:string|number|boolean|any|void)(?:{NW}|$)`),
+		guarded(`^:{S}*(?:string|number|boolean|any|void)(?:{NW}|$)`, true, false, ":"),
 	}},
-	{"go", []*regexp.Regexp{
-		compile(`^{S}*(?:func|type|package|import){S}+`),
-		compile(`^{S}*func{S}+\([^)]+\){S}+{W}+`),
+	{"go", []linePattern{
+		guarded(`^{S}*(?:func|type|package|import){S}+`, true, true, "func", "type", "package", "import"),
+		guarded(`^{S}*func{S}+\([^)]+\){S}+{W}+`, true, true, "func"),
 	}},
-	{"rust", []*regexp.Regexp{
-		compile(`^{S}*(?:fn|struct|enum|impl|mod|use|pub){S}+`),
-		compile(`^{S}*#\[`),
+	{"rust", []linePattern{
+		guarded(`^{S}*(?:fn|struct|enum|impl|mod|use|pub){S}+`, true, true, "fn", "struct", "enum", "impl", "mod", "use", "pub"),
+		guarded(`^{S}*#\[`, false, true, "#["),
 	}},
-	{"java", []*regexp.Regexp{
-		compile(`^{S}*(?:public|private|protected){S}+(?:class|interface|enum)`),
-		compile(`^{S}*@{W}+`),
-		compile(`^{S}*package{S}+[{WC}.]+;`),
+	{"java", []linePattern{
+		guarded(`^{S}*(?:public|private|protected){S}+(?:class|interface|enum)`, true, true, "public", "private", "protected"),
+		guarded(`^{S}*@{W}+`, true, true, "@"),
+		guarded(`^{S}*package{S}+[{WC}.]+;`, true, true, "package"),
 	}},
 }
 

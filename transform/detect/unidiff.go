@@ -68,11 +68,7 @@ func nextLine(s string) (line, rest string) {
 	if i < 0 {
 		return s, ""
 	}
-	line = s[:i]
-	if strings.HasSuffix(line, "\r") {
-		line = line[:len(line)-1]
-	}
-	return line, s[i+1:]
+	return strings.TrimSuffix(s[:i], "\r"), s[i+1:]
 }
 
 // fileHeader reports whether line matches `^<prefix>[^\t\n]+`: the prefix
