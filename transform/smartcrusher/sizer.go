@@ -85,17 +85,31 @@ func truncUint(x float64) int {
 
 // simhash fingerprints already-lowercased text: every window of four
 // characters (the whole text when it has four or fewer) votes on 64 bits
-// with the first eight bytes of its MD5, read big-endian.
+// with the first eight bytes of its MD5, read big-endian. Bit j is set
+// when more grams have it set than clear.
 func simhash(lower string) uint64 {
-	var votes [64]int32
 	chars := utf8.RuneCountInString(lower)
 	grams := 1
 	if chars > 3 {
 		grams = chars - 3
 	}
+	// Bit-sliced counting: spread turns a byte into eight one-byte
+	// counters, so a gram costs eight additions instead of 64 branches.
+	// The byte counters are flushed before they can overflow.
+	var packed [8]uint64 // packed[k] byte b counts bit 8k+b
+	var ones [64]int
+	pending := 0
+	flush := func() {
+		for k, p := range packed {
+			for b := 0; b < 8; b++ {
+				ones[8*k+b] += int(p >> (8 * b) & 0xFF)
+			}
+		}
+		packed = [8]uint64{}
+		pending = 0
+	}
 	start := 0
 	for g := 0; g < grams; g++ {
-		// end = byte offset four characters after start (or the end).
 		end := start
 		for c := 0; c < 4 && end < len(lower); c++ {
 			_, size := utf8.DecodeRuneInString(lower[end:])
@@ -103,26 +117,36 @@ func simhash(lower string) uint64 {
 		}
 		sum := md5.Sum([]byte(lower[start:end]))
 		h := binary.BigEndian.Uint64(sum[:8])
-		for j := range votes {
-			if h>>j&1 == 1 {
-				votes[j]++
-			} else {
-				votes[j]--
-			}
+		for k := range packed {
+			packed[k] += spreadByte[byte(h>>(8*k))]
+		}
+		if pending++; pending == 255 {
+			flush()
 		}
 		if start < len(lower) {
 			_, size := utf8.DecodeRuneInString(lower[start:])
 			start += size
 		}
 	}
+	flush()
 	var fp uint64
-	for j, v := range votes {
-		if v > 0 {
+	for j, n := range ones {
+		if 2*n > grams { // votes = ones − zeros > 0
 			fp |= 1 << j
 		}
 	}
 	return fp
 }
+
+// spreadByte[b] has byte i equal to bit i of b.
+var spreadByte = func() (t [256]uint64) {
+	for b := range t {
+		for i := 0; i < 8; i++ {
+			t[b] |= uint64(b>>i&1) << (8 * i)
+		}
+	}
+	return t
+}()
 
 // countUniqueSimhash clusters greedily in order: an item joins the first
 // representative within simhashMaxDistance bits, else it represents a new

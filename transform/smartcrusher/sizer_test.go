@@ -1,7 +1,10 @@
 package smartcrusher
 
 import (
+	"crypto/md5"
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -132,5 +135,50 @@ func TestZlibValidateClearCases(t *testing.T) {
 	}
 	if got := zlibValidate([]string{strings.Repeat("x", 10)}, 3, 3); got != 3 {
 		t.Errorf("k at max: %d", got)
+	}
+}
+
+// naiveSimhash is the direct ±1 voting form of the spec; the bit-sliced
+// simhash must agree with it, including past the 255-gram counter flush.
+func naiveSimhash(lower string) uint64 {
+	r := []rune(lower)
+	grams := 1
+	if len(r) > 3 {
+		grams = len(r) - 3
+	}
+	var votes [64]int
+	for i := 0; i < grams; i++ {
+		g := string(r[i:min(i+4, len(r))])
+		sum := md5.Sum([]byte(g))
+		h := binary.BigEndian.Uint64(sum[:8])
+		for j := range votes {
+			if h>>j&1 == 1 {
+				votes[j]++
+			} else {
+				votes[j]--
+			}
+		}
+	}
+	var fp uint64
+	for j, v := range votes {
+		if v > 0 {
+			fp |= 1 << j
+		}
+	}
+	return fp
+}
+
+func TestSimhashMatchesNaiveVoting(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []rune("abcdefgh ijklm,.:é中😀0123")
+	for i := 0; i < 300; i++ {
+		n := r.IntN(1200)
+		s := make([]rune, n)
+		for j := range s {
+			s[j] = alphabet[r.IntN(len(alphabet))]
+		}
+		if got, want := simhash(string(s)), naiveSimhash(string(s)); got != want {
+			t.Fatalf("len %d: simhash %#x, naive %#x", n, got, want)
+		}
 	}
 }
