@@ -162,6 +162,9 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.ContentLength > 0 {
+		r.Body = &declaredLengthBody{body: r.Body, remaining: r.ContentLength}
+	}
 	if isUpgradeRequest(r.Header) {
 		rec := &hijackRecorder{ResponseWriter: w, tracker: &s.upgrades}
 		defer rec.release()

@@ -72,6 +72,41 @@ func (b *idleTimeoutBody) Close() error {
 	return b.body.Close()
 }
 
+// declaredLengthBody ends a request body with io.EOF as soon as its declared
+// Content-Length has been read, without touching the server's body again.
+//
+// The upstream transport reads once more after the declared length to check
+// for excess bytes. If the upstream answers first (it has the whole body),
+// the HTTP/1 server, on seeing the proxy write response headers, drains and
+// closes the inbound body; that late read then fails, the transport tears
+// down the upstream connection, and the response is cut mid-stream. Ending
+// the body here closes that window. The server already enforces the
+// declared length, so nothing is lost.
+type declaredLengthBody struct {
+	body      io.ReadCloser
+	remaining int64
+}
+
+func (b *declaredLengthBody) Read(p []byte) (int, error) {
+	if b.remaining <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.remaining {
+		p = p[:b.remaining]
+	}
+	n, err := b.body.Read(p)
+	b.remaining -= int64(n)
+	switch {
+	case err == nil && b.remaining == 0:
+		err = io.EOF
+	case err == io.EOF && b.remaining > 0:
+		err = io.ErrUnexpectedEOF // never forward a short body as complete
+	}
+	return n, err
+}
+
+func (b *declaredLengthBody) Close() error { return b.body.Close() }
+
 // copyBufferSize is the chunk the stdlib copies bodies with; SSE events and
 // most JSON responses fit in one.
 const copyBufferSize = 32 << 10
