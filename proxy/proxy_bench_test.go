@@ -271,4 +271,3 @@ func BenchmarkRequestID(b *testing.B) {
 		_ = requestID(h)
 	}
 }
-
