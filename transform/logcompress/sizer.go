@@ -4,9 +4,11 @@ import (
 	"compress/zlib"
 	"crypto/md5"
 	"encoding/binary"
+	"io"
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -81,19 +83,56 @@ func truncToInt(x float64) int {
 	return int(x)
 }
 
+// simhasher computes SimHashes, remembering the hash of every 4-gram and of
+// every whole text it has seen: log lines repeat both (timestamps, level
+// words, identical lines), and MD5 dominates the sizer's cost otherwise.
+type simhasher struct {
+	short map[uint64]uint64 // grams of at most four bytes, packed
+	grams map[string]uint64 // longer (non-ASCII) grams
+	texts map[string]uint64
+}
+
+func newSimhasher(items int) *simhasher {
+	return &simhasher{
+		short: make(map[uint64]uint64, 8*items),
+		grams: make(map[string]uint64),
+		texts: make(map[string]uint64, items),
+	}
+}
+
+// spread[b] has byte i set to bit i of b, so adding spread values counts
+// eight bit positions at once in eight byte-wide lanes.
+var spread = func() (t [256]uint64) {
+	for b := range t {
+		for i := 0; i < 8; i++ {
+			t[b] |= uint64(b>>i&1) << (8 * i)
+		}
+	}
+	return t
+}()
+
+// laneMax is how many grams the byte lanes can count before they must be
+// flushed.
+const laneMax = 255
+
 // simhash is a 64-bit SimHash over the character 4-grams of an already
 // lowercased text (one gram, the whole text, when it has at most four
-// characters); each gram votes with the first eight bytes of its MD5 read
-// big-endian.
-func simhash(lower string) uint64 {
-	var starts [5]int // byte offsets of a sliding window of rune starts
-	var votes [64]int32
+// characters): each gram votes with the first eight bytes of its MD5 read
+// big-endian, +1 for a set bit and -1 for a clear one, and a bit of the
+// result is set when its vote is positive, i.e. when more than half the
+// grams set it.
+func (sh *simhasher) simhash(lower string) uint64 {
+	if fp, ok := sh.texts[lower]; ok {
+		return fp
+	}
+	var starts [5]int   // byte offsets of a sliding window of rune starts
+	var lanes [8]uint64 // lanes[k] byte i counts bit 8k+i since the last flush
+	var ones [64]int    // flushed counts per bit
 	nchars := utf8.RuneCountInString(lower)
 	grams := 1
 	if nchars > 3 {
 		grams = nchars - 3
 	}
-	// Fill the window with the first five rune starts (or len).
 	off := 0
 	for w := range starts {
 		starts[w] = off
@@ -102,15 +141,21 @@ func simhash(lower string) uint64 {
 			off += size
 		}
 	}
-	for g := 0; g < grams; g++ {
-		sum := md5.Sum([]byte(lower[starts[0]:starts[4]]))
-		h := binary.BigEndian.Uint64(sum[:8])
-		for j := range votes {
-			if h>>j&1 == 1 {
-				votes[j]++
-			} else {
-				votes[j]--
+	flush := func() {
+		for k, l := range lanes {
+			for i := 0; i < 8; i++ {
+				ones[8*k+i] += int(l >> (8 * i) & 0xff)
 			}
+			lanes[k] = 0
+		}
+	}
+	for g := 0; g < grams; g++ {
+		h := sh.gramHash(lower[starts[0]:starts[4]])
+		for k := range lanes {
+			lanes[k] += spread[byte(h>>(8*k))]
+		}
+		if g%laneMax == laneMax-1 {
+			flush()
 		}
 		copy(starts[:], starts[1:])
 		starts[4] = off
@@ -119,33 +164,94 @@ func simhash(lower string) uint64 {
 			off += size
 		}
 	}
+	flush()
 	var fp uint64
-	for j, v := range votes {
-		if v > 0 {
+	for j, n := range ones {
+		if 2*n > grams {
 			fp |= 1 << j
 		}
 	}
+	sh.texts[lower] = fp
 	return fp
+}
+
+// gramHash is the first eight bytes of the gram's MD5, big-endian.
+func (sh *simhasher) gramHash(gram string) uint64 {
+	if len(gram) <= 4 {
+		// Length above the packed bytes, so grams of different lengths
+		// never share a key.
+		k := uint64(len(gram)) << 32
+		for i := 0; i < len(gram); i++ {
+			k |= uint64(gram[i]) << (8 * i)
+		}
+		if h, ok := sh.short[k]; ok {
+			return h
+		}
+		h := md5Prefix(gram)
+		sh.short[k] = h
+		return h
+	}
+	if h, ok := sh.grams[gram]; ok {
+		return h
+	}
+	h := md5Prefix(gram)
+	sh.grams[gram] = h
+	return h
+}
+
+func md5Prefix(s string) uint64 {
+	sum := md5.Sum([]byte(s))
+	return binary.BigEndian.Uint64(sum[:8])
 }
 
 // countUniqueSimhash clusters items greedily in order: an item joins the
 // first representative within simhashThreshold bits, else starts a cluster.
+// Only the number of clusters matters, so an item merely needs to know
+// whether any representative is that close.
 func countUniqueSimhash(lowered []string) int {
-	var reps []uint64
+	sh := newSimhasher(len(lowered))
+	var reps nearIndex
+	n := 0
 	for _, s := range lowered {
-		fp := simhash(s)
-		joined := false
-		for _, r := range reps {
-			if bits.OnesCount64(fp^r) <= simhashThreshold {
-				joined = true
-				break
-			}
-		}
-		if !joined {
-			reps = append(reps, fp)
+		fp := sh.simhash(s)
+		if !reps.near(fp) {
+			reps.add(fp)
+			n++
 		}
 	}
-	return len(reps)
+	return n
+}
+
+// nearIndex answers "is any stored fingerprint within simhashThreshold
+// bits of fp" without comparing against every one: split into
+// simhashThreshold+1 blocks, two fingerprints that close agree exactly on
+// at least one block (pigeonhole), so only fingerprints sharing a block
+// value are compared.
+type nearIndex struct {
+	blocks [simhashThreshold + 1]map[uint16][]uint64
+}
+
+const blockBits = 64 / (simhashThreshold + 1)
+
+func (x *nearIndex) near(fp uint64) bool {
+	for b, m := range x.blocks {
+		for _, r := range m[uint16(fp>>(blockBits*b))] {
+			if bits.OnesCount64(fp^r) <= simhashThreshold {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (x *nearIndex) add(fp uint64) {
+	for b := range x.blocks {
+		if x.blocks[b] == nil {
+			x.blocks[b] = make(map[uint16][]uint64)
+		}
+		k := uint16(fp >> (blockBits * b))
+		x.blocks[b][k] = append(x.blocks[b][k], fp)
+	}
 }
 
 // bigramCurve returns, after each item, how many distinct word bigrams have
@@ -216,19 +322,30 @@ func zlibCheck(items []string, k, maxK int) int {
 	return k
 }
 
+// zlibWriters reuses level-1 compressors: each holds about a megabyte of
+// tables that would otherwise be allocated twice per sized log. The pool
+// holds only fixed-size writers, so nothing oversized lingers in it.
+var zlibWriters = sync.Pool{New: func() any {
+	zw, err := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+	if err != nil {
+		// BestSpeed is a valid level, so this cannot happen.
+		panic(err)
+	}
+	return zw
+}}
+
 func zlibRatio(s string) float64 {
 	if s == "" {
 		return 1
 	}
 	var cw countingWriter
-	zw, err := zlib.NewWriterLevel(&cw, zlib.BestSpeed)
-	if err != nil {
-		// BestSpeed is a valid level; NewWriterLevel cannot fail.
-		panic(err)
-	}
+	zw := zlibWriters.Get().(*zlib.Writer)
+	zw.Reset(&cw)
 	// Writes to a countingWriter never fail.
-	_, _ = zw.Write([]byte(s))
+	_, _ = io.WriteString(zw, s)
 	_ = zw.Close()
+	zw.Reset(io.Discard) // drop the reference to cw
+	zlibWriters.Put(zw)
 	return float64(cw) / float64(len(s))
 }
 

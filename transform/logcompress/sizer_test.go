@@ -1,7 +1,11 @@
 package logcompress
 
 import (
+	"crypto/md5"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -15,11 +19,11 @@ func TestSimhashReferenceValues(t *testing.T) {
 		"hello":       0x0209020130100020,
 		"hello world": 0x4681260120120222,
 	} {
-		if got := simhash(lowerRust(in)); got != want {
+		if got := newSimhasher(1).simhash(lowerRust(in)); got != want {
 			t.Errorf("simhash(%q) = %#x, want %#x", in, got, want)
 		}
 	}
-	if simhash(lowerRust("HeLLo")) != simhash("hello") {
+	if sh := newSimhasher(1); sh.simhash(lowerRust("HeLLo")) != newSimhasher(1).simhash("hello") {
 		t.Error("simhash is not case-insensitive")
 	}
 }
@@ -122,5 +126,84 @@ func TestZlibCheck(t *testing.T) {
 	}
 	if got := zlibCheck([]string{"short", "short", "short", "short", "short"}, 2, 100); got != 2 {
 		t.Errorf("under 200 bytes: %d", got)
+	}
+}
+
+// votingSimhash is the SimHash definition written out plainly: one ±1 vote
+// per gram and bit.
+func votingSimhash(lower string) uint64 {
+	r := []rune(lower)
+	grams := 1
+	if len(r) > 3 {
+		grams = len(r) - 3
+	}
+	var votes [64]int
+	for g := 0; g < grams; g++ {
+		sum := md5.Sum([]byte(string(r[g:min(g+4, len(r))])))
+		h := binary.BigEndian.Uint64(sum[:8])
+		for j := range votes {
+			if h>>j&1 == 1 {
+				votes[j]++
+			} else {
+				votes[j]--
+			}
+		}
+	}
+	var fp uint64
+	for j, v := range votes {
+		if v > 0 {
+			fp |= 1 << j
+		}
+	}
+	return fp
+}
+
+func FuzzSimhash(f *testing.F) {
+	f.Add("hello world")
+	f.Add(strings.Repeat("abcdefgh", 100)) // more grams than a lane holds
+	f.Add("çà et là ΣΑΣ")
+	f.Fuzz(func(t *testing.T, s string) {
+		lower := lowerRust(s)
+		if got, want := newSimhasher(1).simhash(lower), votingSimhash(lower); got != want {
+			t.Fatalf("simhash(%q) = %#x, plain voting gives %#x", lower, got, want)
+		}
+	})
+}
+
+// TestNearIndexMatchesLinearScan pins the indexed cluster count to the
+// plain greedy scan on fingerprints built to sit near each other.
+func TestNearIndexMatchesLinearScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 200; round++ {
+		var fps []uint64
+		centre := rng.Uint64()
+		for i := 0; i < 300; i++ {
+			if rng.IntN(20) == 0 {
+				centre = rng.Uint64()
+			}
+			fp := centre
+			for f := rng.IntN(6); f > 0; f-- {
+				fp ^= 1 << rng.IntN(64)
+			}
+			fps = append(fps, fp)
+		}
+		var idx nearIndex
+		var reps []uint64
+		for _, fp := range fps {
+			linear := false
+			for _, r := range reps {
+				if bits.OnesCount64(fp^r) <= simhashThreshold {
+					linear = true
+					break
+				}
+			}
+			if got := idx.near(fp); got != linear {
+				t.Fatalf("round %d: near(%#x) = %v, linear scan %v", round, fp, got, linear)
+			}
+			if !linear {
+				reps = append(reps, fp)
+				idx.add(fp)
+			}
+		}
 	}
 }
