@@ -243,8 +243,9 @@ func (c *Compressor) Compress(ctx context.Context, content string, bias float64)
 		Stats:               &stats,
 	}
 	if c.cfg.EnableCCR && c.cfg.Store != nil && res.CompressionRatio < c.cfg.CCRRatio {
-		key := md5Key(content)
-		if err := c.cfg.Store.Put(ctx, key, []byte(content)); err != nil {
+		payload := []byte(content)
+		key := md5Key(payload)
+		if err := c.cfg.Store.Put(ctx, key, payload); err != nil {
 			stats.Selected = n
 			return passThrough(content, n, format, &stats), fmt.Errorf("logcompress: store original under %s: %w", key, err)
 		}
@@ -269,7 +270,7 @@ func passThrough(content string, n int, f Format, s *Stats) Result {
 
 // md5Key is the reference's CCR key for diff, log and search output: the
 // first 24 lowercase hex digits of the MD5 of the original bytes.
-func md5Key(content string) string {
-	sum := md5.Sum([]byte(content))
+func md5Key(content []byte) string {
+	sum := md5.Sum(content)
 	return hex.EncodeToString(sum[:12])
 }
