@@ -100,6 +100,10 @@ type Options struct {
 	Constraints []Constraint
 	// Observers are notified of every crush. Nil means none.
 	Observers []Observer
+	// Compaction selects the lossless stage tried on arrays of objects
+	// before any row is dropped. The zero value is CompactionCSVSchema,
+	// the reference default; CompactionOff reproduces the parity fixtures.
+	Compaction CompactionFormat
 }
 
 // Crusher is a configured SmartCrusher. It is safe for concurrent use.
@@ -109,11 +113,16 @@ type Crusher struct {
 	scorer      Scorer
 	constraints []Constraint
 	observers   []Observer
+	compaction  *compactionStage // nil: no lossless stage
 }
 
 // New validates opts and returns a Crusher.
 func New(opts Options) (*Crusher, error) {
 	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	stage, err := newCompactionStage(opts.Compaction, &opts.Config)
+	if err != nil {
 		return nil, err
 	}
 	cons := opts.Constraints
@@ -126,6 +135,7 @@ func New(opts Options) (*Crusher, error) {
 		scorer:      opts.Scorer,
 		constraints: cons,
 		observers:   opts.Observers,
+		compaction:  stage,
 	}, nil
 }
 
@@ -239,6 +249,9 @@ func (c *Crusher) processArray(st *crushState, v jsonx.Value, depth int) (jsonx.
 		switch classifyArray(items) {
 		case arrayDicts:
 			r := c.crushArray(st, items)
+			if r.lossless {
+				return jsonx.StringValue(r.rendered), losslessInfo(r.strategy, n, len(r.rendered))
+			}
 			out := r.kept
 			if r.marker != "" {
 				out = append(out, jsonx.ObjectValue([]jsonx.Member{{Key: "_ccr_dropped", Value: jsonx.StringValue(r.marker)}}))
@@ -360,6 +373,10 @@ type arrayResult struct {
 	kept     []jsonx.Value
 	strategy string
 	marker   string // "<<ccr:HASH N_rows_offloaded>>" when rows were dropped
+	// lossless is set when the compaction stage won: rendered replaces
+	// the whole array and kept is every item.
+	lossless bool
+	rendered string
 }
 
 // crushArray crushes an array of objects.
@@ -373,7 +390,12 @@ func (c *Crusher) crushArray(st *crushState, items []jsonx.Value) arrayResult {
 	}
 	k := optimalK(strs, st.bias, minAdaptiveK, c.cfg.MaxItemsAfterCrush)
 	var r arrayResult
+	won := false
+	if n > k && c.compaction != nil {
+		r, won = c.tryLossless(st, items, strs)
+	}
 	switch {
+	case won:
 	case n <= k:
 		r = arrayResult{kept: items, strategy: "none:adaptive_at_limit"}
 	case c.cfg.LosslessOnly:

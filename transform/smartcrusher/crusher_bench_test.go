@@ -27,7 +27,10 @@ func sharedDir(b *testing.B, env, sub string) string {
 func estTokens(s string) float64 { return float64(len(s)) / 4 }
 
 func benchCrush(b *testing.B, content, query string, bias float64) {
-	c, err := New(Options{Config: DefaultConfig(), Store: memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL)})
+	c, err := New(Options{
+		Config: DefaultConfig(), Store: memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL),
+		Compaction: CompactionOff, // the lossy path; lossless_bench_test.go covers the default
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

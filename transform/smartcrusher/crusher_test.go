@@ -15,7 +15,9 @@ import (
 func newCrusher(t testing.TB, mutate func(*Options)) (*Crusher, *memstore.Store) {
 	t.Helper()
 	store := memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL)
-	opts := Options{Config: DefaultConfig(), Store: store}
+	// These tests pin the lossy path (the parity configuration); the
+	// lossless stage has its own tests in lossless_test.go.
+	opts := Options{Config: DefaultConfig(), Store: store, Compaction: CompactionOff}
 	if mutate != nil {
 		mutate(&opts)
 	}

@@ -117,7 +117,7 @@ func TestCrushPropertiesOnRandomRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 150; i++ {
 		store := memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL)
-		c, err := New(Options{Config: DefaultConfig(), Store: store})
+		c, err := New(Options{Config: DefaultConfig(), Store: store, Compaction: CompactionOff})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func FuzzCrush(f *testing.F) {
 	f.Add("not json", "", uint8(10))
 	f.Fuzz(func(t *testing.T, content, query string, bias uint8) {
 		store := memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL)
-		c, err := New(Options{Config: DefaultConfig(), Store: store})
+		c, err := New(Options{Config: DefaultConfig(), Store: store, Compaction: CompactionOff})
 		if err != nil {
 			t.Fatal(err)
 		}

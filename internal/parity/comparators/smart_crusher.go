@@ -58,8 +58,9 @@ func runSmartCrusher(input, config []byte) ([]byte, error) {
 		}
 	}
 	c, err := smartcrusher.New(smartcrusher.Options{
-		Config: cfg,
-		Store:  memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL),
+		Config:     cfg,
+		Store:      memstore.New(ccr.DefaultCapacity, ccr.DefaultTTL),
+		Compaction: smartcrusher.CompactionOff, // without_compaction
 	})
 	if err != nil {
 		return nil, err
