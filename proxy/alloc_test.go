@@ -8,6 +8,9 @@ import (
 // Per-request header work runs on every forwarded request; these budgets
 // keep it from growing allocations unnoticed.
 func TestHeaderHelpersAllocationBudget(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector adds allocations")
+	}
 	reused := http.Header{"X-Request-Id": {"client-id-123"}}
 	plain := http.Header{"Authorization": {"Bearer x"}, "Content-Type": {"application/json"}, "Connection": {"keep-alive, Upgrade"}}
 	for _, tc := range []struct {

@@ -64,17 +64,17 @@ func startProxy(t testing.TB, cfg Config) *testProxy {
 }
 
 // shutdown cancels Serve and returns its result and how long it took.
-func (p *testProxy) shutdown(t testing.TB, limit time.Duration) (error, time.Duration) {
+func (p *testProxy) shutdown(t testing.TB, limit time.Duration) (time.Duration, error) {
 	t.Helper()
 	start := time.Now()
 	p.stop()
 	select {
 	case err := <-p.served:
 		p.served <- err
-		return err, time.Since(start)
+		return time.Since(start), err
 	case <-time.After(limit):
 		t.Fatalf("Serve did not return within %v of shutdown", limit)
-		return nil, 0
+		return 0, nil
 	}
 }
 

@@ -1,8 +1,10 @@
 package proxy
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -123,5 +125,31 @@ func TestReservedPathsForwardOtherMethods(t *testing.T) {
 		if want := "upstream POST " + path; string(body) != want {
 			t.Errorf("POST %s: got %d %q, want it forwarded (%q)", path, res.StatusCode, body, want)
 		}
+	}
+}
+
+// TestAbsoluteFormTargetStillGoesToUpstream: a client cannot use the proxy
+// as an open forward proxy by naming another host in the request line.
+func TestAbsoluteFormTargetStillGoesToUpstream(t *testing.T) {
+	var gotHost, gotURI string
+	up := startUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		gotHost, gotURI = r.Host, r.RequestURI
+		io.WriteString(w, "from upstream")
+	})
+	p := startProxy(t, Config{Upstream: up.URL})
+	conn, err := net.Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET http://evil.example/steal?x=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(body) != "from upstream" || gotURI != "/steal?x=1" || gotHost != strings.TrimPrefix(up.URL, "http://") {
+		t.Errorf("absolute-form request: body %q, upstream saw Host %q URI %q", body, gotHost, gotURI)
 	}
 }

@@ -56,7 +56,7 @@ func TestShutdownLetsInFlightStreamFinish(t *testing.T) {
 	}
 
 	served := make(chan time.Duration, 1)
-	go func() { _, d := p.shutdown(t, grace+5*time.Second); served <- d }()
+	go func() { d, _ := p.shutdown(t, grace+5*time.Second); served <- d }()
 	waitListenerClosed(t, p.Addr)
 	close(resume)
 
@@ -104,7 +104,7 @@ func TestShutdownCutsStreamLongerThanGrace(t *testing.T) {
 	if _, err := readEvent(br); err != nil {
 		t.Fatal(err)
 	}
-	err, d := p.shutdown(t, grace+5*time.Second)
+	d, err := p.shutdown(t, grace+5*time.Second)
 	if err != nil {
 		t.Errorf("Serve: %v", err)
 	}
@@ -127,7 +127,7 @@ func TestShutdownClosesWebSocketsAfterGrace(t *testing.T) {
 	defer c.CloseNow()
 	echoRoundTrips(t, c)
 
-	err, d := p.shutdown(t, grace+5*time.Second)
+	d, err := p.shutdown(t, grace+5*time.Second)
 	if err != nil {
 		t.Errorf("Serve: %v", err)
 	}
@@ -153,7 +153,7 @@ func TestShutdownReturnsEarlyWhenWebSocketCloses(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		c.Close(websocket.StatusGoingAway, "done")
 	}()
-	if _, d := p.shutdown(t, grace); d > grace/2 {
+	if d, _ := p.shutdown(t, grace); d > grace/2 {
 		t.Errorf("Serve took %v after the WebSocket closed", d)
 	}
 }
