@@ -214,9 +214,9 @@ func (s *Store) createSchema(ctx context.Context, conn *sql.Conn) error {
 		if tables != 0 {
 			return fmt.Errorf("database already holds %d tables of another application; refusing to share it", tables)
 		}
-		// The expiry column comes before the payload so the refresh on
-		// every Get rewrites a fixed-size integer in the row's first page
-		// and leaves the payload's overflow pages untouched.
+		// The expiry column comes before the payload so that refreshing
+		// it rewrites a fixed-size integer in the row's first page; SQLite
+		// then leaves unchanged overflow pages of a large payload alone.
 		for _, stmt := range []string{
 			`CREATE TABLE ccr_originals (
 				key        TEXT    PRIMARY KEY NOT NULL,
@@ -268,37 +268,63 @@ func (s *Store) Put(ctx context.Context, key string, payload []byte) error {
 	return nil
 }
 
-// Get returns the payload under key and restarts its TTL, in one statement.
-// A row found expired is deleted and reported as ccr.ErrExpired.
+// Get returns the payload under key and restarts its TTL. A row found
+// expired is deleted and reported as ccr.ErrExpired.
+//
+// The read and the refresh are separate statements so that a hit takes no
+// write lock unless the expiry actually moves by more than
+// refreshGranularity: hot originals read many times a second cost readers
+// only, and a large payload is never copied through the write path.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := ccr.ValidateKey(key); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var payload []byte
-	err := s.db.QueryRowContext(ctx,
-		`UPDATE ccr_originals SET expires_ms = ? WHERE key = ? AND expires_ms >= ? RETURNING payload`,
-		s.expiry(now), key, now.UnixMilli()).Scan(&payload)
+	var expires int64
+	err := s.db.QueryRowContext(ctx, `SELECT expires_ms, payload FROM ccr_originals WHERE key = ?`, key).Scan(&expires, &payload)
 	switch {
-	case err == nil:
-		s.stats.RecordHit()
-		if payload == nil {
-			payload = []byte{}
-		}
-		return payload, nil
-	case !errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
+		s.stats.RecordMiss()
+		return nil, ccr.ErrNotFound
+	case err != nil:
 		return nil, fmt.Errorf("ccr: sqlite %q: get: %w", s.path, err)
+	case expires < now.UnixMilli():
+		return nil, s.dropExpired(ctx, key, now)
 	}
+	if next := s.expiry(now); next-expires > s.refreshGranularity() {
+		// max(): a handle with a shorter TTL must not cut short an entry
+		// another handle stored for longer.
+		_, err := s.db.ExecContext(ctx, `UPDATE ccr_originals SET expires_ms = max(expires_ms, ?) WHERE key = ?`, next, key)
+		if err != nil {
+			return nil, fmt.Errorf("ccr: sqlite %q: get: refresh: %w", s.path, err)
+		}
+	}
+	s.stats.RecordHit()
+	if payload == nil {
+		payload = []byte{}
+	}
+	return payload, nil
+}
+
+// dropExpired deletes key if it is still expired (another process may have
+// stored it again since it was read) and returns the miss to report.
+func (s *Store) dropExpired(ctx context.Context, key string, now time.Time) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM ccr_originals WHERE key = ? AND expires_ms < ?`, key, now.UnixMilli())
 	if err != nil {
-		return nil, fmt.Errorf("ccr: sqlite %q: get: %w", s.path, err)
+		return fmt.Errorf("ccr: sqlite %q: get: %w", s.path, err)
 	}
 	s.stats.RecordMiss()
 	if n, _ := res.RowsAffected(); n > 0 {
 		s.stats.RecordExpired(int(n))
-		return nil, ccr.ErrExpired
 	}
-	return nil, ccr.ErrNotFound
+	return ccr.ErrExpired
+}
+
+// refreshGranularity is how far a Get must move an entry's expiry before it
+// is worth a write: a tenth of the TTL, at most a second.
+func (s *Store) refreshGranularity() int64 {
+	return min(s.ttl/10, time.Second).Milliseconds()
 }
 
 // Len counts the rows that have not expired, across all processes.

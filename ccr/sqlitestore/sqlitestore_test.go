@@ -189,3 +189,35 @@ func TestPathWithURISpecialCharacters(t *testing.T) {
 		t.Fatalf("database not created at the literal path: %v", err)
 	}
 }
+
+func TestGetRefreshNeverShortensAnotherHandlesTTL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ccr.db")
+	long := openAt(t, path, storetest.Settings{TTL: time.Hour})
+	short := openAt(t, path, storetest.Settings{TTL: time.Minute})
+	clk := &clock{now: time.Now()}
+	sqlitestore.SetClock(long, clk.Now)
+	sqlitestore.SetClock(short, clk.Now)
+	if err := long.Put(bg, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := short.Get(bg, "k"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Minute)
+	if _, err := short.Get(bg, "k"); err != nil {
+		t.Fatalf("a 1-minute handle's Get cut a 1-hour entry short: %v", err)
+	}
+}
+
+func TestGetRefreshExtendsExpiry(t *testing.T) {
+	s, clk := clocked(t, time.Minute)
+	if err := s.Put(bg, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // 5 × 50 s: alive only because every Get pushes expiry out
+		clk.Advance(50 * time.Second)
+		if _, err := s.Get(bg, "k"); err != nil {
+			t.Fatalf("Get: %v", err)
+		}
+	}
+}
