@@ -161,8 +161,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		if !s.bufferBody(w, r) {
 			return
 		}
-	}
-	if r.ContentLength > 0 {
+	} else if r.ContentLength > 0 {
 		r.Body = &declaredLengthBody{body: r.Body, remaining: r.ContentLength}
 	}
 	if isUpgradeRequest(r.Header) {
