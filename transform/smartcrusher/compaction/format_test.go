@@ -19,8 +19,8 @@ func TestHumanSize(t *testing.T) {
 	cases := map[int]string{
 		0: "0B", 1: "1B", 1023: "1023B",
 		1024: "1.0KB", 1075: "1.0KB", 1126: "1.1KB", 1536: "1.5KB",
-		1280: "1.2KB", // exactly 1.25: ties go to even
-		1792: "1.8KB", // exactly 1.75
+		1280:    "1.2KB",    // exactly 1.25: ties go to even
+		1792:    "1.8KB",    // exactly 1.75
 		1048575: "1024.0KB", // just under 1 MiB, rounded up in print
 		1048576: "1.0MB", 1572864: "1.5MB", 3 << 20: "3.0MB",
 	}
