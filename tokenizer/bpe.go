@@ -2,11 +2,9 @@ package tokenizer
 
 import (
 	"fmt"
-	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/dlclark/regexp2/v2"
 )
 
 // Encoding names one of tiktoken's byte-pair encodings.
@@ -23,18 +21,6 @@ const (
 // Encodings lists every supported encoding.
 var Encodings = []Encoding{O200kBase, Cl100kBase, P50kBase, R50kBase}
 
-// Pre-tokenizer patterns, as published with tiktoken for each encoding. They
-// need look-ahead, which is why a backtracking engine (regexp2) splits the
-// text rather than the standard library.
-const (
-	o200kPattern = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?` +
-		`|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?` +
-		`|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-	cl100kPattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-	// p50k_base and r50k_base share GPT-2's pattern.
-	gpt2Pattern = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
-)
-
 // BPE counts tokens with one tiktoken encoding, exactly as tiktoken's
 // encode_ordinary would: text that spells a special token such as
 // "<|endoftext|>" is tokenized as plain text, as the reference does when it
@@ -43,24 +29,27 @@ const (
 // Invalid UTF-8 is counted as if each invalid byte were U+FFFD, the same
 // decoding a Go range loop applies.
 //
-// The rank table and pre-tokenizer are built on the first Count and shared by
-// every later call. A BPE is safe for concurrent use; counting allocates
-// nothing per token, only bookkeeping for long texts and long pieces.
+// The rank table is built on the first Count and shared by every later call.
+// A BPE is safe for concurrent use. Counting valid UTF-8 allocates nothing
+// except bookkeeping for pieces of heapMergeThreshold bytes or more; invalid
+// UTF-8 costs one copy of the text.
 type BPE struct {
-	enc     Encoding
-	pattern string
+	enc Encoding
+	// next returns the end of the pre-tokenized piece starting at a byte
+	// offset of a valid UTF-8 text (see pretokenize.go).
+	next func(text string, start int) int
 
 	once  sync.Once
 	ranks map[string]uint32
-	split *regexp2.Regexp
 }
 
 // One BPE per encoding, so that each table is built at most once per process.
 var bpes = map[Encoding]*BPE{
-	O200kBase:  {enc: O200kBase, pattern: o200kPattern},
-	Cl100kBase: {enc: Cl100kBase, pattern: cl100kPattern},
-	P50kBase:   {enc: P50kBase, pattern: gpt2Pattern},
-	R50kBase:   {enc: R50kBase, pattern: gpt2Pattern},
+	O200kBase:  {enc: O200kBase, next: o200kNext},
+	Cl100kBase: {enc: Cl100kBase, next: cl100kNext},
+	// p50k_base and r50k_base share GPT-2's pre-tokenizer.
+	P50kBase: {enc: P50kBase, next: gpt2Next},
+	R50kBase: {enc: R50kBase, next: gpt2Next},
 }
 
 // ForEncoding returns the shared counter for enc, or an error naming enc if
@@ -82,44 +71,19 @@ func (b *BPE) Count(text string) int {
 		return 0
 	}
 	b.load()
-
-	buf := getRunes(len(text))
-	defer putRunes(buf)
-	runes := *buf
-	for _, r := range text {
-		runes = append(runes, r)
-	}
-	*buf = runes
 	if !utf8.ValidString(text) {
-		// Re-encode so that byte offsets derived from the runes line up
-		// with the text the pieces are cut from.
-		text = string(runes)
+		text = replaceInvalidUTF8(text)
 	}
-
-	// Matches arrive in order, so one forward cursor maps rune offsets to
-	// byte offsets without a per-text offset table.
-	n, runePos, bytePos := 0, 0, 0
-	advance := func(to int) {
-		for ; runePos < to; runePos++ {
-			bytePos += utf8.RuneLen(runes[runePos])
-		}
-	}
-	err := b.split.FindRunesMatches(runes, 0, func(m regexp2.MatchView) bool {
-		idx, length, _ := m.GroupRange(0)
-		advance(idx)
-		start := bytePos
-		advance(idx + length)
-		n += b.countPiece(text[start:bytePos])
-		return true
-	})
-	if err != nil {
-		// regexp2 fails only on a match timeout, and none is set.
-		panic(fmt.Sprintf("tokenizer: %s pre-tokenizer: %v", b.enc, err))
+	n := 0
+	for start := 0; start < len(text); {
+		end := b.next(text, start)
+		n += b.countPiece(text[start:end])
+		start = end
 	}
 	return n
 }
 
-// load builds the rank table and compiles the pre-tokenizer once.
+// load builds the rank table once.
 func (b *BPE) load() {
 	b.once.Do(func() {
 		ranks, err := loadRanks(b.enc)
@@ -129,7 +93,6 @@ func (b *BPE) load() {
 			panic(err)
 		}
 		b.ranks = ranks
-		b.split = regexp2.MustCompile(b.pattern, regexp2.None)
 	})
 }
 
@@ -148,26 +111,14 @@ func (b *BPE) countPiece(piece string) int {
 	return b.mergeHeap(piece)
 }
 
-// Rune buffers are pooled because Count converts every text to runes for the
-// pre-tokenizer; buffers above the cap are dropped so that one huge text does
-// not pin its memory.
-const maxPooledRunes = 64 << 10
-
-var runePool = sync.Pool{New: func() any { return new([]rune) }}
-
-func getRunes(byteLen int) *[]rune {
-	if byteLen > maxPooledRunes {
-		s := make([]rune, 0, byteLen)
-		return &s
+// replaceInvalidUTF8 replaces each byte of text that is not part of a valid
+// UTF-8 sequence with U+FFFD, as a range loop decodes it, so that the pieces
+// are cut from, and counted on, the text BPE's doc promises.
+func replaceInvalidUTF8(text string) string {
+	var sb strings.Builder
+	sb.Grow(len(text) + 2*utf8.UTFMax)
+	for _, r := range text {
+		sb.WriteRune(r)
 	}
-	p := runePool.Get().(*[]rune)
-	*p = slices.Grow((*p)[:0], byteLen)
-	return p
-}
-
-func putRunes(p *[]rune) {
-	if cap(*p) > maxPooledRunes {
-		return
-	}
-	runePool.Put(p)
+	return sb.String()
 }

@@ -239,7 +239,7 @@ func TestConcurrentCountsMatchSerialCounts(t *testing.T) {
 
 func TestFirstUseFromManyGoroutinesLoadsOnce(t *testing.T) {
 	// A fresh BPE (not the shared one) so that the first load really races.
-	b := &BPE{enc: P50kBase, pattern: gpt2Pattern}
+	b := &BPE{enc: P50kBase, next: gpt2Next}
 	var wg sync.WaitGroup
 	counts := make([]int, 8)
 	for i := range counts {
@@ -253,13 +253,15 @@ func TestFirstUseFromManyGoroutinesLoadsOnce(t *testing.T) {
 	}
 }
 
-func TestShortTextCountAllocations(t *testing.T) {
-	b := mustBPE(t, O200kBase)
-	text := "The quick brown fox jumps over the lazy dog.\n[[variant 0]]"
-	b.Count(text)
-	// The rune buffer is pooled and pieces are counted in place; what is
-	// left is regexp2's per-search bookkeeping.
-	if allocs := testing.AllocsPerRun(100, func() { b.Count(text) }); allocs > 4 {
-		t.Errorf("Count of a short text: %v allocs, want <= 4", allocs)
+func TestCountingValidUTF8DoesNotAllocate(t *testing.T) {
+	// Short pieces only: from heapMergeThreshold bytes on, the merge keeps
+	// its bookkeeping on the heap.
+	text := "The quick brown fox jumps over the lazy dog.\n[[variant 0]]\n\t  Ünïcödé 中文 🚀 I'LL 12345\r\n"
+	for _, enc := range Encodings {
+		b := mustBPE(t, enc)
+		b.Count(text) // builds the tables
+		if allocs := testing.AllocsPerRun(100, func() { b.Count(text) }); allocs != 0 {
+			t.Errorf("%s: Count of a short text: %v allocs, want 0", enc, allocs)
+		}
 	}
 }
