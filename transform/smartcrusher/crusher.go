@@ -4,7 +4,10 @@
 // wide objects lose low-value keys, with the dropped rows retrievable
 // through a CCR marker. It is a byte-exact port of the reference
 // SmartCrusher (spec reference-core.md §7); the parity fixtures in
-// smart_crusher/ pin its output.
+// smart_crusher/ pin its output with the lossless stage off
+// (CompactionOff). By default an array of objects is first offered to the
+// lossless compaction package, which replaces it by a table when that
+// saves enough bytes and nothing has to be dropped.
 package smartcrusher
 
 import (

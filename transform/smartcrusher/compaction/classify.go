@@ -9,8 +9,8 @@ import (
 )
 
 // ClassifyConfig holds the thresholds that decide when a string is an
-// opaque blob. Start from DefaultClassifyConfig: in the zero value every
-// non-empty string would be a candidate and no marker would be emitted.
+// opaque blob. Start from DefaultClassifyConfig: the zero value has
+// EmitOpaqueMarkers off, so it classifies no string as opaque.
 type ClassifyConfig struct {
 	// OpaqueMinBytes: only strings longer than this many bytes can be
 	// opaque.

@@ -11,8 +11,9 @@ import (
 	"github.com/headroom-go/headroom/internal/jsonx"
 )
 
-// Config holds the compactor's knobs. Start from DefaultConfig; the zero
-// Config compacts everything into sparse tables and never buckets.
+// Config holds the compactor's knobs. Start from DefaultConfig: the zero
+// Config turns every array of objects (even an empty one) into a table,
+// never buckets, flattens nothing and writes no markers.
 type Config struct {
 	// Classify decides which strings become opaque markers.
 	Classify ClassifyConfig
