@@ -233,7 +233,7 @@ func typeTag(v jsonx.Value) string {
 	case jsonx.Bool:
 		return "bool"
 	case jsonx.Number:
-		if v.IsInteger() {
+		if lit, _ := v.Literal(); isIntegerLiteral(lit) {
 			return "int"
 		}
 		return "float"
@@ -241,6 +241,27 @@ func typeTag(v jsonx.Value) string {
 		return "string"
 	}
 	return "json"
+}
+
+// isIntegerLiteral reports whether a JSON number literal is an integer in
+// the range of int64 or uint64 (serde_json's is_i64 || is_u64). It is
+// jsonx.Value.IsInteger without strconv, whose errors allocate on every
+// float literal of a column.
+func isIntegerLiteral(lit string) bool {
+	limit := "18446744073709551615" // uint64 max
+	digits := lit
+	if strings.HasPrefix(lit, "-") {
+		limit, digits = "9223372036854775808", lit[1:] // -int64 min
+	}
+	if digits == "" || len(digits) > len(limit) {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return len(digits) < len(limit) || digits <= limit
 }
 
 // columnType is the tag of the first non-null value of key, or "json" as
