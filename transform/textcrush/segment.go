@@ -126,10 +126,17 @@ const maxKeywordLen = len("exception")
 // all upper case; or it is a dotted name like "pkg.Func" (the parts around
 // its first '.' are non-empty and start with a letter or '_').
 func isSalient(w string) bool {
+	ascii := true
 	for i := 0; i < len(w); i++ {
-		if '0' <= w[i] && w[i] <= '9' {
+		switch c := w[i]; {
+		case '0' <= c && c <= '9':
 			return true
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
+	}
+	if ascii {
+		return isSalientASCII(w)
 	}
 	if isKeyword(strings.TrimFunc(w, func(r rune) bool { return !isAlphanumeric(r) })) {
 		return true
@@ -144,11 +151,71 @@ func isSalient(w string) bool {
 	if letters >= 2 && upper {
 		return true
 	}
-	if dot := strings.IndexByte(w, '.'); dot >= 0 {
-		a, b := w[:dot], w[dot+1:]
-		return a != "" && b != "" && startsName(a) && startsName(b)
+	return isDotted(w)
+}
+
+// isSalientASCII is isSalient for an ASCII word without digits, the
+// common case, without Unicode tables.
+func isSalientASCII(w string) bool {
+	lo, hi := 0, len(w)
+	for lo < hi && !isASCIIAlnum(w[lo]) {
+		lo++
 	}
-	return false
+	for hi > lo && !isASCIIAlnum(w[hi-1]) {
+		hi--
+	}
+	if t := w[lo:hi]; len(t) <= maxKeywordLen {
+		for _, k := range salientKeywords {
+			if asciiEqualFold(t, k) {
+				return true
+			}
+		}
+	}
+	letters, upper := 0, true
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'a' <= c|0x20 && c|0x20 <= 'z' {
+			letters++
+			upper = upper && c <= 'Z'
+		}
+	}
+	if letters >= 2 && upper {
+		return true
+	}
+	return isDotted(w)
+}
+
+func isASCIIAlnum(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9'
+}
+
+// asciiEqualFold reports whether s lowercased (ASCII) equals the lowercase
+// ASCII word k.
+func asciiEqualFold(s, k string) bool {
+	if len(s) != len(k) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != k[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isDotted reports whether w is a dotted name like "pkg.Func": the parts
+// around its first '.' are non-empty and start with a letter or '_'.
+func isDotted(w string) bool {
+	dot := strings.IndexByte(w, '.')
+	if dot < 0 {
+		return false
+	}
+	a, b := w[:dot], w[dot+1:]
+	return a != "" && b != "" && startsName(a) && startsName(b)
 }
 
 func startsName(s string) bool {
@@ -203,8 +270,11 @@ type shingleIndex struct {
 	sh   []shingle
 }
 
-func newShingleIndex() *shingleIndex {
-	return &shingleIndex{ids: make(map[string]uint32), seen: make(map[shingle]struct{})}
+// newShingleIndex sizes the seen set for about words kept words (one
+// 3-gram each), so it does not grow step by step while segments are added.
+// Vocabulary repeats too much for a useful hint on the word ids.
+func newShingleIndex(words int) *shingleIndex {
+	return &shingleIndex{ids: make(map[string]uint32), seen: make(map[shingle]struct{}, words)}
 }
 
 // shingles returns the distinct shingles of seg, in sorted order: every

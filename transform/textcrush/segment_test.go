@@ -100,7 +100,7 @@ func TestSalienceAddsOneToWordCount(t *testing.T) {
 }
 
 func TestShinglesAreDistinctWordWindows(t *testing.T) {
-	x := newShingleIndex()
+	x := newShingleIndex(0)
 	// Windows of three over lowercased alphanumeric runs; the repeated
 	// window "a a a" counts once.
 	if got := len(x.shingles("A a a a, b")); got != 2 {
@@ -132,7 +132,7 @@ func TestShinglesAreDistinctWordWindows(t *testing.T) {
 }
 
 func TestShingleCoverage(t *testing.T) {
-	x := newShingleIndex()
+	x := newShingleIndex(0)
 	x.add(slices.Clone(x.shingles("one two three four")))
 	sh := x.shingles("two three four five")
 	if got := x.covered(sh); got != 1 || len(sh) != 2 {

@@ -75,6 +75,10 @@ const (
 // summary by accident.
 const MinTargetRatio = 0.05
 
+// bytesPerWord is a rough English average (five letters and a space), used
+// only to size maps.
+const bytesPerWord = 6
+
 // shortSegmentPenalty multiplies the score of a segment shorter than
 // MinSegmentBytes.
 const shortSegmentPenalty = 0.25
@@ -227,7 +231,9 @@ func (c *Crusher) compress(content, query string, ratio float64) Result {
 
 	kept := make([]bool, n)
 	keptCount, keptBytes := 0, 0
-	idx := newShingleIndex()
+	// Segments are visited until about target bytes are kept; at roughly
+	// six bytes a word that bounds the words (and 3-grams) to index.
+	idx := newShingleIndex(target/bytesPerWord + 1)
 	for _, i := range order {
 		if keptBytes >= target {
 			break
