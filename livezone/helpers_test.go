@@ -240,3 +240,34 @@ func checkMarker(tb testing.TB, store ccr.Store, key, orig, repl string) {
 		tb.Fatalf("store returned %d bytes, want the %d-byte original", len(got), len(orig))
 	}
 }
+
+// rowsJSON returns a JSON array of n API-style rows, the typical shape of a
+// database or API tool result.
+func rowsJSON(n int) string {
+	var b strings.Builder
+	statuses := []string{"active", "idle", "suspended", "active", "active"}
+	regions := []string{"us-east-1", "eu-west-1", "ap-south-1"}
+	b.WriteByte('[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"user":"user_%05d","email":"user_%05d@example.com","status":"%s","region":"%s","latency_ms":%d,"score":%d.%d}`,
+			i+1, i, i, statuses[i%len(statuses)], regions[i%len(regions)], 20+(i*37)%180, i%97, i%10)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// buildLog returns n lines of build output with a failure near the end.
+func buildLog(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "[2024-05-01 10:%02d:%02d] INFO compiling module pkg/mod_%03d (%d files)\n", (i/60)%60, i%60, i, 3+i%7)
+	}
+	b.WriteString("[2024-05-01 10:59:59] ERROR build failed: pkg/mod_042/main.go:17: undefined: frobnicate\n")
+	return b.String()
+}
+
+// str encodes s as a JSON string literal.
+func str(s string) string { return string(jsonx.AppendCompactString(nil, s)) }
