@@ -39,9 +39,22 @@ func Parse(data []byte) (Value, error) {
 // memory with s, so parsing a string allocates only for containers and
 // escaped text.
 func ParseString(s string) (Value, error) {
+	return parseString(s, false)
+}
+
+// ParseVerbatim is Parse without serde's number normalisation: every number
+// keeps the exact token the input spelled ("1E5", "-0", "1.50"). Callers
+// that re-serialise a request they only meant to reorder (the proxy's cache
+// rewrites) use it so that no number changes on the wire; parity code that
+// must reproduce serde_json's output uses Parse.
+func ParseVerbatim(data []byte) (Value, error) {
+	return parseString(string(data), true)
+}
+
+func parseString(s string, verbatim bool) (Value, error) {
 	p := parserPool.Get().(*parser)
 	defer p.release()
-	p.s, p.i, p.depth = s, 0, 0
+	p.s, p.i, p.depth, p.verbatim = s, 0, 0, verbatim
 	p.skipWS()
 	v, err := p.value()
 	if err != nil {
@@ -78,6 +91,8 @@ type parser struct {
 	s     string
 	i     int
 	depth int
+	// verbatim keeps number tokens exactly as written (ParseVerbatim).
+	verbatim bool
 	// Scratch stacks: each container collects its children here and copies
 	// them out at the end, so a container costs exactly one allocation.
 	vals []Value
@@ -419,6 +434,9 @@ func (p *parser) number() (Value, error) {
 		return Value{}, err
 	}
 	p.i = end
+	if p.verbatim {
+		return Value{kind: Number, s: p.s[start:end]}, nil
+	}
 	return Value{kind: Number, s: normalizeNumber(p.s[start:end])}, nil
 }
 

@@ -139,3 +139,23 @@ func TestParseDoesNotCopyUnescapedStrings(t *testing.T) {
 		t.Fatalf("ParseString allocated %v times, want 1", allocs)
 	}
 }
+
+// ParseVerbatim must hand every number token back exactly as spelled, so a
+// re-serialised request changes no number on the wire.
+func TestParseVerbatimKeepsNumberTokens(t *testing.T) {
+	const in = `{"a":[1E5,-0,1.50,12345678901234567890123,-0.0e-0,2e+3],"b":{"c":1.0}}`
+	v, err := ParseVerbatim([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Compact(v); got != in {
+		t.Errorf("ParseVerbatim+Compact = %s, want %s", got, in)
+	}
+	n, err := ParseString(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Compact(n); got == in {
+		t.Errorf("ParseString kept %s unchanged; serde normalisation expected", got)
+	}
+}
