@@ -10,6 +10,19 @@ import (
 // round(x) and Rust's f64::round_ties_even (round(4.5) == 4, round(5.5) == 6).
 func RoundHalfEven(x float64) float64 { return math.RoundToEven(x) }
 
+// AsUsize converts x like Rust's `x as usize`: truncation toward zero,
+// NaN and negatives to 0, saturating at the top (math.MaxInt, Go's int
+// being signed). The reference sizes budgets this way from float products.
+func AsUsize(x float64) int {
+	switch {
+	case !(x > 0):
+		return 0
+	case x >= math.MaxInt:
+		return math.MaxInt
+	}
+	return int(x)
+}
+
 // AppendRustDisplay appends x as Rust's `{}` Display prints an f64: the
 // shortest decimal that round-trips, never in exponent notation, integral
 // values without a fraction ("1", "-0", "100000000000000000000"); NaN is

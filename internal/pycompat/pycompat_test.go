@@ -121,6 +121,21 @@ func TestPyRepr(t *testing.T) {
 	}
 }
 
+// Expected values are what Rust's `as usize` gives on a 64-bit target.
+func TestAsUsizeTruncatesAndSaturates(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want int
+	}{
+		{2.9, 2}, {0.5, 0}, {-3, 0}, {math.Copysign(0, -1), 0}, {math.NaN(), 0},
+		{math.Inf(1), math.MaxInt}, {1e300, math.MaxInt}, {math.Inf(-1), 0},
+	} {
+		if got := AsUsize(c.in); got != c.want {
+			t.Errorf("AsUsize(%v) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
+
 // Expected strings are Rust's str::to_lowercase.
 func TestRustLower(t *testing.T) {
 	cases := map[string]string{

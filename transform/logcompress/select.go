@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/headroom-go/headroom/transform/adaptive"
 )
 
 // minKeptLines is the adaptive sizer's floor (the reference's min_k).
@@ -78,16 +80,17 @@ func (c *Compressor) selectLines(lines []string, info []lineInfo, bias float64) 
 	}
 
 	// The adaptive cap is at least min(minKeptLines, MaxTotalLines) for
-	// inputs of more than smallInput lines (and the line count below), so
-	// the costly sizer runs only when the selection could exceed it.
+	// inputs of more than adaptive.SmallInput lines (and the line count
+	// below), so the costly sizer runs only when the selection could
+	// exceed it.
 	floor := min(minKeptLines, c.cfg.MaxTotalLines)
-	if len(lines) <= smallInput {
+	if len(lines) <= adaptive.SmallInput {
 		floor = len(lines)
 	}
 	if len(out) <= floor {
 		return out
 	}
-	limit := optimalK(lines, bias, minKeptLines, c.cfg.MaxTotalLines)
+	limit := adaptive.OptimalK(lines, bias, minKeptLines, c.cfg.MaxTotalLines)
 	if len(out) <= limit {
 		return out
 	}
