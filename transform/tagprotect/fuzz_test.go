@@ -54,3 +54,41 @@ func FuzzProtectRestore(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRestoreEquivalence checks the one-pass Restore against the
+// block-by-block definition on compressor-mangled text: the protected
+// text with arbitrary bytes (often placeholder fragments) spliced in and a
+// piece cut out.
+func FuzzRestoreEquivalence(f *testing.F) {
+	f.Add("<t>a</t> <u/> <v>b</v>", "{{HEADROOM_TAG_1}}{{HEADROOM_TAG_", uint16(3), uint16(9))
+	f.Add("{{HEADROOM_TAG_ <x/><y/>", "{{HEADROOM_TAG_0_1}}}}{{HEADROOM_TAG_0_0", uint16(40), uint16(2))
+	f.Add("<a1/><a1/><a1/><a1/><a1/><a1/><a1/><a1/><a1/><a1/><a1/>", "{{HEADROOM_TAG_10}}1}}", uint16(0), uint16(18))
+	f.Fuzz(func(t *testing.T, text, noise string, at, cut uint16) {
+		mode := ModeBlock
+		if at&1 == 1 {
+			mode = ModeMarkers
+		}
+		r, err := mustNew(t, mode).Protect(text)
+		if err != nil || len(r.Blocks) == 0 {
+			return
+		}
+		mangled := r.Text
+		i := int(at) % (len(mangled) + 1)
+		mangled = mangled[:i] + noise + mangled[i:]
+		j := int(cut) % (len(mangled) + 1)
+		mangled = mangled[:j] + mangled[min(j+int(cut>>8), len(mangled)):]
+		if _, ok := onePassPrefix(r.Blocks); !ok {
+			t.Fatalf("Protect's blocks do not qualify for the one-pass restore: %q", r.Blocks)
+		}
+		got, gotLost := Restore(mangled, r.Blocks)
+		want, wantLost := restoreSequential(mangled, r.Blocks)
+		if got != want || len(gotLost) != len(wantLost) {
+			t.Fatalf("one pass %q (lost %d), sequential %q (lost %d)", got, len(gotLost), want, len(wantLost))
+		}
+		for k := range gotLost {
+			if gotLost[k] != wantLost[k] {
+				t.Fatalf("lost blocks differ at %d: %v vs %v", k, gotLost[k], wantLost[k])
+			}
+		}
+	})
+}

@@ -212,8 +212,19 @@ func pickPrefix(text string) (prefix string, salted, ok bool) {
 // worth logging.
 //
 // Restore of a Protect result with nothing changed in between returns the
-// original text. It costs one scan of text per block.
+// original text. Blocks made by Protect are restored in one pass over
+// text; other blocks are replaced one after another, one pass per block,
+// which gives the same result where both apply.
 func Restore(text string, blocks []Block) (restored string, lost []Block) {
+	if prefix, ok := onePassPrefix(blocks); ok {
+		return restoreOnePass(text, blocks, prefix)
+	}
+	return restoreSequential(text, blocks)
+}
+
+// restoreSequential is the definition of Restore.
+func restoreSequential(text string, blocks []Block) (string, []Block) {
+	var lost []Block
 	for _, b := range blocks {
 		if b.Placeholder == "" || !strings.Contains(text, b.Placeholder) {
 			lost = append(lost, b)
@@ -222,4 +233,114 @@ func Restore(text string, blocks []Block) (restored string, lost []Block) {
 		text = strings.ReplaceAll(text, b.Placeholder, b.Original)
 	}
 	return text, lost
+}
+
+// onePassPrefix reports whether blocks can be restored in one pass, and
+// the placeholder prefix they share. That holds when every placeholder is
+// prefix + decimal number + suffix for one of the prefixes Protect uses,
+// and every original is a tag span ('<' … '>') without the prefix in it:
+// then placeholder occurrences never overlap (the prefixes have no proper
+// suffix that is also a prefix, and '{' occurs in neither digits nor
+// suffix), and putting an original in place cannot form a new occurrence
+// (one would have to contain the original's '<' or '>', or lie inside it).
+// So replacing each block in turn changes exactly the occurrences present
+// in the input, as a single scan does.
+func onePassPrefix(blocks []Block) (string, bool) {
+	if len(blocks) == 0 {
+		return "", false
+	}
+	prefix := placeholderPrefix(blocks[0].Placeholder)
+	if !isProtectPrefix(prefix) {
+		return "", false
+	}
+	for _, b := range blocks {
+		if placeholderPrefix(b.Placeholder) != prefix || len(b.Original) < 2 ||
+			b.Original[0] != '<' || b.Original[len(b.Original)-1] != '>' ||
+			strings.Contains(b.Original, prefix) {
+			return "", false
+		}
+	}
+	return prefix, true
+}
+
+// placeholderPrefix returns p's prefix when p is prefix + digits + suffix,
+// else "".
+func placeholderPrefix(p string) string {
+	body, ok := strings.CutSuffix(p, suffix)
+	if !ok {
+		return ""
+	}
+	end := len(body)
+	for end > 0 && '0' <= body[end-1] && body[end-1] <= '9' {
+		end--
+	}
+	if end == len(body) {
+		return ""
+	}
+	return body[:end]
+}
+
+func isProtectPrefix(p string) bool {
+	if p == defaultPrefix || p == fallbackPrefix {
+		return true
+	}
+	salt, ok := strings.CutPrefix(p, defaultPrefix)
+	if !ok {
+		return false
+	}
+	salt, ok = strings.CutSuffix(salt, "_")
+	n, err := strconv.Atoi(salt)
+	return ok && err == nil && 0 <= n && n < saltAttempts && strconv.Itoa(n) == salt
+}
+
+// restoreOnePass scans text once for prefix and replaces each complete
+// placeholder with the original of the first block that names it.
+func restoreOnePass(text string, blocks []Block, prefix string) (string, []Block) {
+	index := make(map[string]int, len(blocks))
+	for i, b := range blocks {
+		if _, dup := index[b.Placeholder]; !dup {
+			index[b.Placeholder] = i
+		}
+	}
+	used := make([]bool, len(blocks))
+	var out strings.Builder
+	cursor := 0
+	for i := 0; ; {
+		at := strings.Index(text[i:], prefix)
+		if at < 0 {
+			break
+		}
+		start := i + at
+		end := start + len(prefix)
+		for end < len(text) && '0' <= text[end] && text[end] <= '9' {
+			end++
+		}
+		i = start + len(prefix)
+		if end == i || !strings.HasPrefix(text[end:], suffix) {
+			continue
+		}
+		end += len(suffix)
+		k, ok := index[text[start:end]]
+		if !ok {
+			continue
+		}
+		if out.Len() == 0 {
+			out.Grow(len(text) + len(text)/2)
+		}
+		out.WriteString(text[cursor:start])
+		out.WriteString(blocks[k].Original)
+		used[k] = true
+		cursor, i = end, end
+	}
+	var lost []Block
+	for k, b := range blocks {
+		if !used[k] {
+			lost = append(lost, b)
+		}
+	}
+	if cursor == 0 {
+		return text, lost
+	}
+	out.WriteString(text[cursor:])
+	return out.String(), lost
 }

@@ -244,3 +244,40 @@ func TestIsHTMLElement(t *testing.T) {
 		}
 	}
 }
+
+func TestRestoreOfForeignBlocksChainsReplacements(t *testing.T) {
+	// Blocks not made by Protect: an original that itself holds a later
+	// placeholder is expanded again, as replacing block by block does.
+	blocks := []Block{{ph(0), "<a>" + ph(1) + "</a>"}, {ph(1), "<b/>"}}
+	if _, ok := onePassPrefix(blocks); ok {
+		t.Fatal("an original containing the prefix must not take the one-pass path")
+	}
+	got, lost := Restore("x "+ph(0), blocks)
+	if got != "x <a><b/></a>" || lost != nil {
+		t.Fatalf("got %q, lost %v", got, lost)
+	}
+	// Placeholders in another spelling take the general path too.
+	got, lost = Restore("[[0]]", []Block{{"[[0]]", "<c/>"}})
+	if got != "<c/>" || lost != nil {
+		t.Fatalf("got %q, lost %v", got, lost)
+	}
+}
+
+func TestOnePassPrefixAcceptsProtectPrefixesOnly(t *testing.T) {
+	for prefix, want := range map[string]bool{
+		defaultPrefix: true, defaultPrefix + "0_": true, defaultPrefix + "15_": true, fallbackPrefix: true,
+		defaultPrefix + "16_": false, defaultPrefix + "01_": false, defaultPrefix + "x_": false, "{{OTHER_": false,
+	} {
+		_, ok := onePassPrefix([]Block{{prefix + "3" + suffix, "<t/>"}})
+		if ok != want {
+			t.Errorf("prefix %q: one pass %v, want %v", prefix, ok, want)
+		}
+	}
+	// A duplicated placeholder restores the first block and loses the second.
+	b := []Block{{ph(0), "<x/>"}, {ph(0), "<y/>"}}
+	got, lost := Restore(ph(0)+ph(0), b)
+	want, wantLost := restoreSequential(ph(0)+ph(0), b)
+	if got != want || got != "<x/><x/>" || len(lost) != 1 || lost[0] != wantLost[0] {
+		t.Fatalf("got %q %v, want %q %v", got, lost, want, wantLost)
+	}
+}
