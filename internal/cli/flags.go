@@ -47,12 +47,38 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		// The FlagSet stops either after consuming "--" or at the first
 		// argument that is not a flag ("-" counts as one, meaning stdin).
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+		if endsWithTerminator(fs, args[:len(args)-len(rest)]) {
 			return append(pos, rest...), nil
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// endsWithTerminator reports whether the flags fs just parsed from chunk
+// ended at a "--" terminator rather than at a positional argument. A "--"
+// can also be the value of a flag that takes one ("--name --"), so chunk is
+// walked flag by flag as the FlagSet read it.
+func endsWithTerminator(fs *flag.FlagSet, chunk []string) bool {
+	for i := 0; i < len(chunk); i++ {
+		arg := chunk[i]
+		if arg == "--" {
+			return true // the FlagSet stops right after a terminator
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
+		if strings.Contains(name, "=") {
+			continue // the value is attached
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			i++ // the next argument was this flag's value
+		}
+	}
+	return false
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // isHelpFlag reports whether arg is one of the spellings of help.

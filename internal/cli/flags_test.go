@@ -21,6 +21,8 @@ func TestParseArgsAcceptsFlagsAnywhereAndStopsAtDoubleDash(t *testing.T) {
 		{[]string{"-", "-v"}, []string{"-"}, "", true},
 		{[]string{"-v", "--", "--name", "-v"}, []string{"--name", "-v"}, "", true},
 		{[]string{"a", "--", "-"}, []string{"a", "-"}, "", false},
+		{[]string{"--name", "--", "a", "-v"}, []string{"a"}, "--", true}, // "--" as a value ends nothing
+		{[]string{"a", "--name", "--", "--", "-v"}, []string{"a", "-v"}, "--", false},
 	} {
 		fs := newFlagSet("test")
 		name := fs.String("name", "", "")
