@@ -4,6 +4,8 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestCharLenCountsScalarsNotBytes(t *testing.T) {
@@ -147,10 +149,39 @@ func TestRustLower(t *testing.T) {
 		"AΣB":         "aσb",
 		"ΑΣ'Β":        "ασ'β",
 		"ÉCOLE ΣΑΣ Σ": "école σας σ",
+		"ΣΑΣ ΣΑ":      "σας σα",
+		"ΑΣ'":         "ας'",
+		"ABC def":     "abc def",
 	}
 	for in, want := range cases {
 		if got := RustLower(in); got != want {
 			t.Errorf("RustLower(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Expected values follow the definition of Rust regex's Unicode \w.
+func TestIsWordRuneIsRustRegexWord(t *testing.T) {
+	for r, want := range map[rune]bool{
+		'a': true, 'Z': true, '0': true, '_': true, '-': false, ' ': false, '@': false, '[': false, '`': false,
+		'é': true, '中': true, '٣': true, // letters and a non-ASCII decimal digit
+		'\u0301': true,              // combining acute accent (Mn)
+		'Ⅻ':      true,              // letter number (Nl)
+		'ⓐ':      true,              // circled letter: Other_Alphabetic
+		'‿':      true,              // connector punctuation (Pc)
+		'\u200d': true,              // zero width joiner (Join_Control)
+		'²':      false, '½': false, // other numbers (No)
+		'\u00a0': false, '€': false, '😀': false,
+	} {
+		if got := IsWordRune(r); got != want {
+			t.Errorf("IsWordRune(%q) = %v, want %v", r, got, want)
+		}
+	}
+	// The ASCII shortcut must agree with the Unicode tables.
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		want := unicode.In(r, unicode.L, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
+		if got := IsWordRune(r); got != want {
+			t.Errorf("IsWordRune(%q) = %v, tables say %v", r, got, want)
 		}
 	}
 }

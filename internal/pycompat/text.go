@@ -59,3 +59,16 @@ func TrimStart(s string) string { return strings.TrimLeftFunc(s, unicode.IsSpace
 func IsPyWhitespace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1C && r <= 0x1F)
 }
+
+// IsWordRune reports whether r is a word character of Rust regex's Unicode
+// \w (UTS #18 Annex C), which the reference's \b and \w patterns use:
+// Alphabetic (letters, letter numbers, Other_Alphabetic), marks, decimal
+// digits, connector punctuation and join controls. Python's re \w is a
+// different set.
+func IsWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		// ASCII letters are exactly the bytes that OR 0x20 maps into a..z.
+		return r == '_' || '0' <= r && r <= '9' || 'a' <= r|0x20 && r|0x20 <= 'z'
+	}
+	return unicode.In(r, unicode.L, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
+}

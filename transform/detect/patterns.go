@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/headroom-go/headroom/internal/pycompat"
 )
 
 // The reference detector uses Rust's regex crate, whose \s, \d, \w and \b are
@@ -132,23 +134,15 @@ func hasWord(s string, ws []string) bool {
 			if w[0]|0x20 != c || len(s)-p < len(w) || !strings.EqualFold(s[p:p+len(w)], w) {
 				continue
 			}
-			if r, _ := utf8.DecodeLastRuneInString(s[:p]); p > 0 && isWordRune(r) {
+			if r, _ := utf8.DecodeLastRuneInString(s[:p]); p > 0 && pycompat.IsWordRune(r) {
 				break // same left neighbour for every word starting here
 			}
-			if r, _ := utf8.DecodeRuneInString(s[p+len(w):]); p+len(w) == len(s) || !isWordRune(r) {
+			if r, _ := utf8.DecodeRuneInString(s[p+len(w):]); p+len(w) == len(s) || !pycompat.IsWordRune(r) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// isWordRune is Rust's Unicode \w for one character.
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == '_' || '0' <= r && r <= '9' || 'a' <= r|0x20 && r|0x20 <= 'z'
-	}
-	return unicode.In(r, unicode.L, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
 }
 
 // isSpaceRune is Rust's Unicode \s for one character.

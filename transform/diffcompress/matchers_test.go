@@ -90,19 +90,3 @@ func TestPriorityWordsNeedUnicodeWordBoundaries(t *testing.T) {
 		}
 	}
 }
-
-func TestLowerRust(t *testing.T) {
-	for in, want := range map[string]string{
-		"ABC def":  "abc def",
-		"İstanbul": "i\u0307stanbul",
-		"ΟΔΟΣ":     "οδος",
-		"ΣΑΣ ΣΑ":   "σας σα",
-		"Σ":        "σ",
-		"ΑΣ'":      "ας'",
-		"ΑΣ'Β":     "ασ'β",
-	} {
-		if got := lowerRust(in); got != want {
-			t.Errorf("lowerRust(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

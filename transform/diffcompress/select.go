@@ -4,8 +4,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/headroom-go/headroom/internal/pycompat"
 )
 
 // Hunk score weights (reference values). The score only matters when a file
@@ -31,7 +32,7 @@ var priorityWords = []string{
 // scoreHunks scores the hunks of one file: change density, query words
 // found in the hunk and priority words, each capped as the reference does.
 func scoreHunks(hunks []hunk, query string) {
-	queryWords := strings.Fields(lowerRust(query))
+	queryWords := strings.Fields(pycompat.RustLower(query))
 	for i := range hunks {
 		h := &hunks[i]
 		score := float64(h.additions+h.deletions) * changeWeight
@@ -50,7 +51,7 @@ func scoreHunks(hunks []hunk, query string) {
 			}
 			b.WriteString(l)
 		}
-		text := lowerRust(b.String())
+		text := pycompat.RustLower(b.String())
 		for _, w := range queryWords {
 			if len(w) > minQueryWord && strings.Contains(text, w) {
 				score += queryWordBoost
@@ -79,23 +80,13 @@ func containsPriorityWord(text string) bool {
 			end := start + len(w)
 			before, _ := utf8.DecodeLastRuneInString(text[:start])
 			after, _ := utf8.DecodeRuneInString(text[end:])
-			if (start == 0 || !isWordRune(before)) && (end == len(text) || !isWordRune(after)) {
+			if (start == 0 || !pycompat.IsWordRune(before)) && (end == len(text) || !pycompat.IsWordRune(after)) {
 				return true
 			}
 			off = start + 1
 		}
 	}
 	return false
-}
-
-// isWordRune is the Unicode \w of the reference's regex engine:
-// Alphabetic, marks, decimal digits, connector punctuation and join controls.
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
-	}
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) ||
-		unicode.In(r, unicode.Nl, unicode.Pc, unicode.Other_Alphabetic, unicode.Join_Control)
 }
 
 // keepHeaviestFiles keeps the limit files with the most added plus removed

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/headroom-go/headroom/internal/pycompat"
 	"github.com/headroom-go/headroom/transform/adaptive"
 )
 
@@ -193,7 +194,7 @@ func dedupeKey(line string) string {
 				if j > i+1 {
 					lastSlash = j
 				}
-			} else if !isWordRune(r) {
+			} else if !pycompat.IsWordRune(r) {
 				break
 			}
 			j += size
@@ -228,16 +229,6 @@ func replaceDigitRuns(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-// isWordRune is the Unicode \w of the reference's regex engine:
-// Alphabetic, marks, decimal digits, connector punctuation and join controls.
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
-	}
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) ||
-		unicode.In(r, unicode.Nl, unicode.Pc, unicode.Other_Alphabetic, unicode.Join_Control)
 }
 
 func countLevels(info []lineInfo) Stats {
