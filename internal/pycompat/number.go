@@ -125,3 +125,79 @@ func AppendPyRepr(dst []byte, x float64) []byte {
 
 // PyRepr returns AppendPyRepr's text.
 func PyRepr(x float64) string { return string(AppendPyRepr(nil, x)) }
+
+// Bounds of the decimal exponent (10^(pos-1) <= |f| < 10^pos) inside which
+// the ryu formatter used by serde_json writes plain decimal notation.
+const (
+	serdeMinPlainPos = -5
+	serdeMaxPlainPos = 21
+)
+
+// AppendSerdeFloat appends f as serde_json writes an f64 (ryu's shortest
+// round-trip digits): integral values keep a ".0", magnitudes in [1e-6,
+// 1e21) use plain decimal notation, others "de-7" / "d.ddde30" scientific
+// notation without a '+' or zero padding, and non-finite values are
+// "null", as serde_json serialises them.
+func AppendSerdeFloat(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return append(dst, "-0.0"...)
+		}
+		return append(dst, "0.0"...)
+	}
+	var buf [32]byte
+	// 'e' with precision -1 gives the shortest digits as d.ddde±XX.
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	if e[0] == '-' {
+		dst = append(dst, '-')
+		e = e[1:]
+	}
+	mark := 0
+	for e[mark] != 'e' {
+		mark++
+	}
+	exp := 0
+	for _, c := range e[mark+2:] { // skip the exponent's sign
+		exp = exp*10 + int(c-'0')
+	}
+	if e[mark+1] == '-' {
+		exp = -exp
+	}
+	var digits [20]byte
+	nd := 0
+	for _, c := range e[:mark] {
+		if c != '.' {
+			digits[nd] = c
+			nd++
+		}
+	}
+	pos := exp + 1 // digits[0] sits just left of 10^pos's decimal point
+	switch {
+	case nd <= pos && pos <= serdeMaxPlainPos:
+		dst = append(dst, digits[:nd]...)
+		for range pos - nd {
+			dst = append(dst, '0')
+		}
+		return append(dst, '.', '0')
+	case 0 < pos && pos <= serdeMaxPlainPos:
+		dst = append(dst, digits[:pos]...)
+		dst = append(dst, '.')
+		return append(dst, digits[pos:nd]...)
+	case serdeMinPlainPos <= pos && pos <= 0:
+		dst = append(dst, '0', '.')
+		for range -pos {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits[:nd]...)
+	}
+	dst = append(dst, digits[0])
+	if nd > 1 {
+		dst = append(dst, '.')
+		dst = append(dst, digits[1:nd]...)
+	}
+	dst = append(dst, 'e')
+	return strconv.AppendInt(dst, int64(pos-1), 10)
+}

@@ -1,8 +1,9 @@
 // Package pycompat holds the string and number semantics of the reference
 // (Rust std and CPython) that parity fixtures depend on and that Go's
 // standard library spells differently: character counts versus byte
-// lengths, Rust's lines(), half-even rounding, and the float formats of
-// Rust's Display, Rust's {:.N} and Python's repr.
+// lengths, Rust's lines(), lowercasing and regex \w, half-even rounding,
+// `as usize`, and the float formats of Rust's Display, Rust's {:.N},
+// serde_json and Python's repr.
 package pycompat
 
 import (

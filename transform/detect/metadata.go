@@ -2,8 +2,10 @@ package detect
 
 import (
 	"iter"
-	"math"
 	"strconv"
+
+	"github.com/headroom-go/headroom/internal/jsonx"
+	"github.com/headroom-go/headroom/internal/pycompat"
 )
 
 // Kind is the JSON type of a metadata Value.
@@ -56,7 +58,7 @@ func (v Value) AppendJSON(dst []byte) []byte {
 	case KindBool:
 		return strconv.AppendBool(dst, v.b)
 	case KindString:
-		return appendJSONString(dst, v.s)
+		return jsonx.AppendCompactString(dst, v.s)
 	}
 	return append(dst, "null"...)
 }
@@ -113,7 +115,7 @@ func (m Metadata) AppendJSON(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, m.keys[i])
+		dst = jsonx.AppendCompactString(dst, m.keys[i])
 		dst = append(dst, ':')
 		dst = m.values[i].AppendJSON(dst)
 	}
@@ -125,120 +127,10 @@ func (m Metadata) AppendJSON(dst []byte) []byte {
 // confidence written the way serde_json writes an f64 (so 1 is "1.0").
 func (r Result) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"content_type":`...)
-	dst = appendJSONString(dst, r.Type.String())
+	dst = jsonx.AppendCompactString(dst, r.Type.String())
 	dst = append(dst, `,"confidence":`...)
-	dst = appendFloat(dst, r.Confidence)
+	dst = pycompat.AppendSerdeFloat(dst, r.Confidence)
 	dst = append(dst, `,"metadata":`...)
 	dst = r.Metadata.AppendJSON(dst)
 	return append(dst, '}')
-}
-
-// appendJSONString writes s as serde_json does: only '"', '\\' and control
-// characters are escaped (controls without a short form as lowercase
-// \u00XX); everything else, non-ASCII included, is copied as is.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// Bounds of the decimal exponent (10^(pos-1) <= |f| < 10^pos) inside which
-// the ryu formatter used by serde_json writes plain decimal notation.
-const (
-	minPlainPos = -5
-	maxPlainPos = 21
-)
-
-// appendFloat writes f like serde_json (ryu's shortest round-trip digits):
-// integers keep a ".0", values in [1e-6, 1e21) use plain decimal notation,
-// others use "de-7" / "d.ddde30" scientific notation without a '+' or
-// zero padding. serde_json writes non-finite floats as null.
-func appendFloat(dst []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, "null"...)
-	}
-	if f == 0 {
-		if math.Signbit(f) {
-			return append(dst, "-0.0"...)
-		}
-		return append(dst, "0.0"...)
-	}
-	var buf [32]byte
-	// 'e' with precision -1 gives the shortest digits as d.ddde±XX.
-	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
-	if e[0] == '-' {
-		dst = append(dst, '-')
-		e = e[1:]
-	}
-	mark := 0
-	for e[mark] != 'e' {
-		mark++
-	}
-	exp := 0
-	for _, c := range e[mark+2:] { // skip the exponent's sign
-		exp = exp*10 + int(c-'0')
-	}
-	if e[mark+1] == '-' {
-		exp = -exp
-	}
-	var digits [20]byte
-	nd := 0
-	for _, c := range e[:mark] {
-		if c != '.' {
-			digits[nd] = c
-			nd++
-		}
-	}
-	pos := exp + 1 // digits[0] sits just left of 10^pos's decimal point
-	switch {
-	case nd <= pos && pos <= maxPlainPos:
-		dst = append(dst, digits[:nd]...)
-		for range pos - nd {
-			dst = append(dst, '0')
-		}
-		return append(dst, '.', '0')
-	case 0 < pos && pos <= maxPlainPos:
-		dst = append(dst, digits[:pos]...)
-		dst = append(dst, '.')
-		return append(dst, digits[pos:nd]...)
-	case minPlainPos <= pos && pos <= 0:
-		dst = append(dst, '0', '.')
-		for range -pos {
-			dst = append(dst, '0')
-		}
-		return append(dst, digits[:nd]...)
-	}
-	dst = append(dst, digits[0])
-	if nd > 1 {
-		dst = append(dst, '.')
-		dst = append(dst, digits[1:nd]...)
-	}
-	dst = append(dst, 'e')
-	return strconv.AppendInt(dst, int64(pos-1), 10)
 }
