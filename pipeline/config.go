@@ -141,6 +141,11 @@ func requireAll(md toml.MetaData, t reflect.Type, path []string) error {
 			continue
 		}
 		if f.Type.Kind() == reflect.Struct {
+			// Name the first table the file must spell out: [bloat.log]
+			// rather than [bloat], which TOML never needs as a header.
+			for ft := f.Type; ft.NumField() > 0 && ft.Field(0).Type.Kind() == reflect.Struct; ft = ft.Field(0).Type {
+				p = append(p, ft.Field(0).Tag.Get("toml"))
+			}
 			return fmt.Errorf("missing section [%s]", strings.Join(p, "."))
 		}
 		return fmt.Errorf("missing key %q in section [%s]", name, strings.Join(path, "."))

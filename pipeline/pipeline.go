@@ -178,20 +178,6 @@ func (p *Pipeline) Run(ctx context.Context, content string, t transform.ContentT
 	if content == "" {
 		return res, nil
 	}
-	offloads := p.offloads[t]
-	var scores []float32
-	if len(offloads) > 0 {
-		scores = make([]float32, len(offloads))
-		for i, o := range offloads {
-			s, err := estimate(o, content)
-			if err != nil {
-				res.Passed = append(res.Passed, Pass{Name: o.Name(), Kind: OffloadStep, Reason: err.Error(), Err: err})
-				scores[i] = 0
-				continue
-			}
-			scores[i] = s
-		}
-	}
 	var failures []error
 	fail := func(name string, kind StepKind, err error) {
 		res.Passed = append(res.Passed, Pass{Name: name, Kind: kind, Reason: err.Error(), Err: err})
@@ -199,7 +185,20 @@ func (p *Pipeline) Run(ctx context.Context, content string, t transform.ContentT
 			failures = append(failures, err)
 		}
 	}
-
+	offloads := p.offloads[t]
+	var scores []float32
+	if len(offloads) > 0 {
+		scores = make([]float32, len(offloads))
+		for i, o := range offloads {
+			s, err := estimate(o, content)
+			if err != nil {
+				// A faulty estimator keeps its offload from running.
+				fail(o.Name(), OffloadStep, err)
+				s = skipOffload
+			}
+			scores[i] = s
+		}
+	}
 	// The ratios compare byte lengths as the reference does.
 	origLen := float64(len(content))
 	for _, r := range p.reformats[t] {
@@ -226,6 +225,9 @@ func (p *Pipeline) Run(ctx context.Context, content string, t transform.ContentT
 	fallback := reformatRatio > p.cfg.OffloadFallbackRatio
 	for i, o := range offloads {
 		s := scores[i]
+		if s == skipOffload {
+			continue
+		}
 		if !(s >= p.cfg.BloatThreshold || (fallback && s > 0)) {
 			res.Passed = append(res.Passed, Pass{Name: o.Name(), Kind: OffloadStep, Reason: gateReason(s, p.cfg.BloatThreshold, fallback)})
 			continue
@@ -248,6 +250,9 @@ func (p *Pipeline) Run(ctx context.Context, content string, t transform.ContentT
 	}
 	return res, errors.Join(failures...)
 }
+
+// skipOffload marks an offload whose estimator failed (already recorded).
+const skipOffload float32 = -1
 
 func gateReason(score, threshold float32, fallback bool) string {
 	r := "bloat " + strconv.FormatFloat(float64(score), 'g', 3, 32) + " below threshold " + strconv.FormatFloat(float64(threshold), 'g', 3, 32)
