@@ -34,9 +34,9 @@ func isHotZone(t string) bool {
 // forwards it: ErrBodyNotJSON, ErrNoMessagesArray, ErrInvalidOptions, or
 // the context's error.
 func Anthropic(ctx context.Context, body []byte, opts Options) ([]byte, Manifest, error) {
-	p, err := begin(ctx, body, &opts)
-	if err != nil {
-		return body, Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)}, err
+	var p pass
+	if err := begin(ctx, body, &opts, &p); err != nil {
+		return body, noPass(body), err
 	}
 	p.store = opts.Store
 	return p.end(p.anthropic(&opts))

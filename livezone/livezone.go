@@ -141,7 +141,8 @@ type pass struct {
 	ctx     context.Context
 	body    []byte
 	doc     *scan.Doc
-	counter tokenizer.Counter
+	model   string
+	counter tokenizer.Counter // nil until the first candidate
 	comp    BlockCompressor
 	detect  func(string) transform.ContentType
 	store   ccr.Store // Anthropic only
@@ -153,34 +154,47 @@ type pass struct {
 // replacement is one planned splice: body[start:end] becomes lits[lo:hi].
 type replacement struct{ start, end, lo, hi int }
 
-// begin validates opts, scans body and returns the pass, or the error the
+// begin validates opts and scans body into p, or returns the error the
 // entry point must return.
-func begin(ctx context.Context, body []byte, opts *Options) (*pass, error) {
+func begin(ctx context.Context, body []byte, opts *Options, p *pass) error {
 	if opts.FrozenCount < 0 {
-		return nil, fmt.Errorf("%w: FrozenCount %d is negative", ErrInvalidOptions, opts.FrozenCount)
+		return fmt.Errorf("%w: FrozenCount %d is negative", ErrInvalidOptions, opts.FrozenCount)
 	}
 	d := docPool.Get().(*scan.Doc)
 	if err := d.Parse(body); err != nil {
 		putDoc(d)
-		return nil, fmt.Errorf("%w: %w", ErrBodyNotJSON, err)
+		return fmt.Errorf("%w: %w", ErrBodyNotJSON, err)
 	}
-	model := opts.Model
-	if model == "" {
-		model = DefaultModel
+	*p = pass{
+		ctx:    ctx,
+		body:   body,
+		doc:    d,
+		model:  opts.Model,
+		comp:   opts.Compressor,
+		detect: opts.Detect,
+		m:      Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)},
 	}
-	p := &pass{
-		ctx:     ctx,
-		body:    body,
-		doc:     d,
-		counter: tokenizer.ForModel(model),
-		comp:    opts.Compressor,
-		detect:  opts.Detect,
-		m:       Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)},
+	if p.model == "" {
+		p.model = DefaultModel
 	}
 	if p.detect == nil {
 		p.detect = compress.Route
 	}
-	return p, nil
+	return nil
+}
+
+// noPass is the Manifest returned with an error from begin.
+func noPass(body []byte) Manifest {
+	return Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)}
+}
+
+// tokens counts with the model's tokenizer, resolved on first use so a
+// pass without candidates never looks it up.
+func (p *pass) tokens(s string) int {
+	if p.counter == nil {
+		p.counter = tokenizer.ForModel(p.model)
+	}
+	return p.counter.Count(s)
 }
 
 // compressor resolves the BlockCompressor lazily, so a pass that finds no
@@ -293,7 +307,7 @@ func (p *pass) block(msg, blk int, blockType string, node int, outputFloor bool)
 	}
 	*a = Action{Strategy: cand.Strategy,
 		OriginalBytes: len(text), CompressedBytes: len(candidate),
-		OriginalTokens: p.counter.Count(text), CompressedTokens: p.counter.Count(candidate)}
+		OriginalTokens: p.tokens(text), CompressedTokens: p.tokens(candidate)}
 	if a.CompressedTokens >= a.OriginalTokens {
 		a.Kind = RejectedNotSmaller
 		return nil

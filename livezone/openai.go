@@ -23,9 +23,9 @@ import (
 // Results and errors are as for Anthropic.
 func OpenAIChat(ctx context.Context, body []byte, opts Options) ([]byte, Manifest, error) {
 	opts.FrozenCount, opts.AutoFrozen = 0, false
-	p, err := begin(ctx, body, &opts)
-	if err != nil {
-		return body, Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)}, err
+	var p pass
+	if err := begin(ctx, body, &opts, &p); err != nil {
+		return body, noPass(body), err
 	}
 	return p.end(p.openAIChat())
 }
@@ -158,9 +158,9 @@ const (
 // Results and errors are as for Anthropic.
 func OpenAIResponses(ctx context.Context, body []byte, opts Options) ([]byte, Manifest, error) {
 	opts.FrozenCount, opts.AutoFrozen = 0, false
-	p, err := begin(ctx, body, &opts)
-	if err != nil {
-		return body, Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)}, err
+	var p pass
+	if err := begin(ctx, body, &opts, &p); err != nil {
+		return body, noPass(body), err
 	}
 	return p.end(p.openAIResponses())
 }
