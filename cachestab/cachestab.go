@@ -23,6 +23,8 @@
 // live in the observe sub-package.
 package cachestab
 
+import "strconv"
+
 // Endpoint is the request shape a pass looks at. The zero Endpoint is not
 // a shape; passes given it do nothing.
 type Endpoint uint8
@@ -122,6 +124,17 @@ const (
 var statusNames = [...]string{"not_run", "unchanged", "applied", "skipped", "skipped", "no_target", "skipped", "skipped"}
 
 var statusReasons = [...]string{"", "", "", "auth_mode", "marker_present", "", "key_present", "not_an_object"}
+
+var statusStrings = [...]string{"not_run", "unchanged", "applied", "skipped_auth_mode", "skipped_marker_present", "no_target", "skipped_key_present", "skipped_not_an_object"}
+
+// String names the status for debugging and test output; log events use
+// Step.Event and Reason instead.
+func (s Status) String() string {
+	if int(s) < len(statusStrings) {
+		return statusStrings[s]
+	}
+	return "Status(" + strconv.Itoa(int(s)) + ")"
+}
 
 // Reason returns the reason field of a skip event ("" for other statuses).
 func (s Status) Reason() string {

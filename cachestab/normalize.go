@@ -1,11 +1,13 @@
 package cachestab
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/headroom-go/headroom/authmode"
 	"github.com/headroom-go/headroom/internal/jsonx"
@@ -145,7 +147,7 @@ func Normalize(body jsonx.Value, ep Endpoint, mode authmode.Mode) Result {
 	members := slices.Clone(body.Members())
 	members[toolsIdx].Value = jsonx.ArrayValue(newTools)
 	r.Value = jsonx.ObjectValue(members)
-	r.Body = jsonx.AppendCompact(make([]byte, 0, compactSizeHint(r.Value)), r.Value)
+	r.Body = compactBody(r.Value)
 	return r
 }
 
@@ -382,9 +384,22 @@ func sameSlice(a, b []jsonx.Value) bool {
 	return &a[0] == &b[0]
 }
 
-// compactSizeHint guesses the serialised size so the writer grows its
-// buffer once or twice rather than a dozen times.
-func compactSizeHint(v jsonx.Value) int {
-	const perMember = 64
-	return 1024 + perMember*v.Len()
+// compactBody serialises v into a pooled scratch buffer and returns an
+// exactly sized copy: one allocation instead of a dozen doublings for a
+// body of a few hundred kilobytes.
+func compactBody(v jsonx.Value) []byte {
+	bp := bodyPool.Get().(*[]byte)
+	buf := jsonx.AppendCompact((*bp)[:0], v)
+	out := bytes.Clone(buf)
+	if cap(buf) <= maxPooledBody {
+		*bp = buf
+		bodyPool.Put(bp)
+	}
+	return out
 }
+
+// maxPooledBody caps the scratch kept in the pool; larger bodies are rare
+// and should not pin their buffers.
+const maxPooledBody = 4 << 20
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

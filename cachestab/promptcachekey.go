@@ -77,7 +77,7 @@ func InjectPromptCacheKey(body jsonx.Value, ep Endpoint, mode authmode.Mode) Key
 	}
 	r.Key = DerivePromptCacheKey(body, ep)
 	r.Value = withMember(body, "prompt_cache_key", jsonx.StringValue(r.Key))
-	r.Body = jsonx.AppendCompact(make([]byte, 0, compactSizeHint(r.Value)), r.Value)
+	r.Body = compactBody(r.Value)
 	r.Status = Applied
 	return r
 }
