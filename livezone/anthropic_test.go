@@ -325,3 +325,13 @@ func TestBuildOutputGoesToTheLogCompressor(t *testing.T) {
 		t.Errorf("the error line was dropped")
 	}
 }
+
+func TestCanceledContextForwardsTheOriginal(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	body := []byte(`{"messages":[{"role":"user","content":` + str(rowsJSON(300)) + `}]}`)
+	out, _, err := livezone.Anthropic(ctx, body, livezone.Options{})
+	if !errors.Is(err, context.Canceled) || !bytes.Equal(out, body) {
+		t.Fatalf("err %v, body returned unchanged %v", err, bytes.Equal(out, body))
+	}
+}

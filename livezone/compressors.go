@@ -9,6 +9,7 @@ import (
 	"github.com/headroom-go/headroom/transform"
 	"github.com/headroom-go/headroom/transform/diffcompress"
 	"github.com/headroom-go/headroom/transform/logcompress"
+	"github.com/headroom-go/headroom/transform/searchcompress"
 	"github.com/headroom-go/headroom/transform/smartcrusher"
 )
 
@@ -30,20 +31,20 @@ const liveZoneBias = 0.0
 // configuration and no query.
 //
 //   - json_array → SmartCrusher with the lossless compaction stage;
-//   - build → LogCompressor, never with a store, so it adds no retrieval
-//     line;
+//   - build → LogCompressor and search → SearchCompressor, never with a
+//     store, so they add no retrieval line;
 //   - diff → DiffCompressor;
-//   - search, source_code, text, html → no compressor (search results
-//     stay as they are until a search compressor is wired here).
+//   - source_code, text, html → no compressor.
 //
 // SmartCrusher's row-drop and opaque-string markers and DiffCompressor's
 // retrieval line are emitted only when a store is given, and then resolve
 // in it; without one, rows are still dropped but no marker promises what
 // nothing holds. Compressors is safe for concurrent use.
 type Compressors struct {
-	crusher *smartcrusher.Crusher
-	logs    *logcompress.Compressor
-	diffs   *diffcompress.Compressor
+	crusher  *smartcrusher.Crusher
+	logs     *logcompress.Compressor
+	searches *searchcompress.Compressor
+	diffs    *diffcompress.Compressor
 }
 
 // NewCompressors builds the default compressors. store (may be nil)
@@ -60,13 +61,17 @@ func NewCompressors(store ccr.Store) (*Compressors, error) {
 	if err != nil {
 		return nil, fmt.Errorf("livezone: log compressor: %w", err)
 	}
+	scmp, err := searchcompress.New(searchcompress.DefaultConfig())
+	if err != nil {
+		return nil, fmt.Errorf("livezone: search compressor: %w", err)
+	}
 	dcCfg := diffcompress.DefaultConfig()
 	dcCfg.Store = store
 	dc, err := diffcompress.New(dcCfg)
 	if err != nil {
 		return nil, fmt.Errorf("livezone: diff compressor: %w", err)
 	}
-	return &Compressors{crusher: sc, logs: lc, diffs: dc}, nil
+	return &Compressors{crusher: sc, logs: lc, searches: scmp, diffs: dc}, nil
 }
 
 // Default returns the shared store-less Compressors, built on first use;
@@ -102,6 +107,15 @@ func (c *Compressors) CompressBlock(ctx context.Context, text string, ct transfo
 			return Candidate{}, nil
 		}
 		return Candidate{Text: r.Compressed, Strategy: StrategyLogCompressor}, nil
+	case transform.SearchResults:
+		r, err := c.searches.Compress(ctx, text, "", liveZoneBias)
+		if err != nil {
+			return Candidate{Strategy: StrategySearchCompressor}, err
+		}
+		if r.Compressed == text {
+			return Candidate{}, nil
+		}
+		return Candidate{Text: r.Compressed, Strategy: StrategySearchCompressor}, nil
 	case transform.GitDiff:
 		r, err := c.diffs.Compress(ctx, text, "")
 		if err != nil {

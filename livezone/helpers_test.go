@@ -271,3 +271,34 @@ func buildLog(n int) string {
 
 // str encodes s as a JSON string literal.
 func str(s string) string { return string(jsonx.AppendCompactString(nil, s)) }
+
+// grepOutput returns n grep-style "path:line: text" matches spread over a
+// few files.
+func grepOutput(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "src/pkg_%d/handler_%d.go:%d: if err := validate(req); err != nil { // TODO check %d\n", i%4, i%9, 10+i, i)
+	}
+	return b.String()
+}
+
+// unifiedDiff returns a git diff of files files, each with hunks hunks of
+// one changed line inside six lines of context.
+func unifiedDiff(files, hunks int) string {
+	var b strings.Builder
+	for f := 0; f < files; f++ {
+		fmt.Fprintf(&b, "diff --git a/pkg/file_%d.go b/pkg/file_%d.go\n--- a/pkg/file_%d.go\n+++ b/pkg/file_%d.go\n", f, f, f, f)
+		for h := 0; h < hunks; h++ {
+			start := 1 + h*40
+			fmt.Fprintf(&b, "@@ -%d,7 +%d,7 @@ func f%d() {\n", start, start, h)
+			for c := 0; c < 3; c++ {
+				fmt.Fprintf(&b, " \tctx%d := load(%d)\n", c, h)
+			}
+			fmt.Fprintf(&b, "-\treturn old%d\n+\treturn new%d\n", h, h)
+			for c := 3; c < 6; c++ {
+				fmt.Fprintf(&b, " \tctx%d := load(%d)\n", c, h)
+			}
+		}
+	}
+	return b.String()
+}

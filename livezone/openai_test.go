@@ -162,3 +162,13 @@ func TestResponsesItemsArrayAndReasons(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchAndDiffOutputsGoToTheirCompressors(t *testing.T) {
+	body := `{"input":[` +
+		`{"type":"function_call_output","call_id":"a","output":` + str(grepOutput(300)) + `},` +
+		`{"type":"apply_patch_call_output","call_id":"b","output":` + str(unifiedDiff(3, 15)) + `}]}`
+	_, m := pass(t, livezone.OpenAIResponses, body)
+	if got := strings.Join(m.TransformsApplied(), ","); got != "search_compressor,diff_compressor" {
+		t.Fatalf("transforms %q; blocks %+v", got, m.Blocks)
+	}
+}
