@@ -28,15 +28,9 @@ func AsUsize(x float64) int {
 // values without a fraction ("1", "-0", "100000000000000000000"); NaN is
 // "NaN" and infinities "inf" / "-inf".
 func AppendRustDisplay(dst []byte, x float64) []byte {
-	switch {
-	case math.IsNaN(x):
-		return append(dst, "NaN"...)
-	case math.IsInf(x, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(x, -1):
-		return append(dst, "-inf"...)
-	}
-	return strconv.AppendFloat(dst, x, 'f', -1, 64)
+	// Precision -1 is strconv's shortest round-trip digits; the layout and
+	// the non-finite spellings are those of {:.N}.
+	return AppendRustFixed(dst, x, -1)
 }
 
 // RustDisplay returns AppendRustDisplay's text.
