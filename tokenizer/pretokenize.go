@@ -34,12 +34,13 @@ const (
 const (
 	// clLetter is \p{L}.
 	clLetter = clUpper | clLower | clOtherLetter
-	// clCased and clCaseless are o200k_base's two letter classes,
-	// [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] and [\p{Ll}\p{Lm}\p{Lo}\p{M}]. They
-	// overlap in clBoth, which is what makes o200k's word rule backtrack.
-	clCased   = clUpper | clOtherLetter | clMark
-	clCaseles = clLower | clOtherLetter | clMark
-	clBoth    = clOtherLetter | clMark
+	// clUpperOrUncased and clLowerOrUncased are o200k_base's two word
+	// classes, [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] and [\p{Ll}\p{Lm}\p{Lo}\p{M}].
+	// They overlap in clUncased, which is what makes o200k's word rules
+	// backtrack.
+	clUpperOrUncased = clUpper | clOtherLetter | clMark
+	clLowerOrUncased = clLower | clOtherLetter | clMark
+	clUncased        = clOtherLetter | clMark
 )
 
 // isPrefix reports membership of [^\r\n\p{L}\p{N}], the one optional
@@ -270,8 +271,9 @@ func punctEnd(text string, i int, c0 charClass, size0 int, tail punctTail) int {
 func o200kNext(text string, i int) int {
 	c0, size0 := classAt(text, i)
 	// The optional prefix is tried first, and given back if the word
-	// cannot match after it. Only a mark can be both the prefix and the
-	// start of a word.
+	// cannot match after it; only a mark can be both the prefix and the
+	// start of a word. The second word rule is tried only when the first
+	// fails both ways.
 	if c0.isPrefix() && i+size0 < len(text) {
 		if end, ok := o200kLowerWord(text, i+size0); ok {
 			return end + contractionLen(text, end, true)
@@ -281,12 +283,12 @@ func o200kNext(text string, i int) int {
 		return end + contractionLen(text, end, true)
 	}
 	if c0.isPrefix() && i+size0 < len(text) {
-		if c1, _ := classAt(text, i+size0); c1&clCased != 0 {
+		if c1, _ := classAt(text, i+size0); c1&clUpperOrUncased != 0 {
 			end := o200kUpperWord(text, i+size0)
 			return end + contractionLen(text, end, true)
 		}
 	}
-	if c0&clCased != 0 {
+	if c0&clUpperOrUncased != 0 {
 		end := o200kUpperWord(text, i)
 		return end + contractionLen(text, end, true)
 	}
@@ -299,12 +301,13 @@ func o200kNext(text string, i int) int {
 	return whitespaceEnd(text, i, c0, size0, true)
 }
 
-// o200kLowerWord matches [cased]*[caseless]+ at s, where the two classes
-// overlap. The greedy cased run is given back one rune at a time until a
-// caseless rune follows. If the run is followed by a lowercase letter, the
-// caseless run continues from there; otherwise the word ends just after the
-// run's last rune that is in both classes, because the caseless run starting
-// there stops at the next rune (cased only) or at the end of the cased run.
+// o200kLowerWord matches [upper-or-uncased]*[lower-or-uncased]+ at s. The
+// greedy first run is given back one rune at a time until a rune of the
+// second class follows. If the first run is followed by a lowercase letter,
+// the second run continues from there without giving anything back;
+// otherwise the word ends just after the first run's last uncased rune (Lm,
+// Lo or a mark), because a second run starting there stops at the next rune,
+// which is Lu or Lt, or at the end of the first run.
 func o200kLowerWord(text string, s int) (end int, ok bool) {
 	u, afterBoth := s, -1
 	var c charClass
@@ -314,16 +317,16 @@ func o200kLowerWord(text string, s int) (end int, ok bool) {
 		if text[u] >= utf8.RuneSelf {
 			c, size = classAtNonASCII(text, u)
 		}
-		if c&clCased == 0 {
+		if c&clUpperOrUncased == 0 {
 			break
 		}
 		u += size
-		if c&clBoth != 0 {
+		if c&clUncased != 0 {
 			afterBoth = u
 		}
 	}
-	if u < len(text) && c&clCaseles != 0 {
-		return runEnd(text, u, clCaseles), true
+	if u < len(text) && c&clLowerOrUncased != 0 {
+		return runEnd(text, u, clLowerOrUncased), true
 	}
 	if afterBoth >= 0 {
 		return afterBoth, true
@@ -331,10 +334,11 @@ func o200kLowerWord(text string, s int) (end int, ok bool) {
 	return 0, false
 }
 
-// o200kUpperWord matches [cased]+[caseless]* at s, which must start with a
-// cased rune. Neither run can fail, so nothing is given back.
+// o200kUpperWord matches [upper-or-uncased]+[lower-or-uncased]* at s, which
+// must hold a rune of the first class. Nothing after either run can fail, so
+// nothing is given back.
 func o200kUpperWord(text string, s int) int {
-	return runEnd(text, runEnd(text, s, clCased), clCaseles)
+	return runEnd(text, runEnd(text, s, clUpperOrUncased), clLowerOrUncased)
 }
 
 // maxNumberRunes is the 3 of \p{N}{1,3} in cl100k_base and o200k_base: long

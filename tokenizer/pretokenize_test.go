@@ -237,13 +237,34 @@ func TestCharClassesMatchUnicodeTables(t *testing.T) {
 
 // FuzzSplitEquivalence pins every hand-written splitter to the published
 // pattern it replaces, piece by piece, on text repaired as Count repairs it.
+// Each input is checked twice: as it is, and spelled in classAlphabet, so
+// that byte-level mutation also explores mixes of the Unicode classes the
+// patterns tell apart rather than mostly ASCII.
 func FuzzSplitEquivalence(f *testing.F) {
 	for _, s := range []string{"hello world", "a\n \nb", "I'm  don'T"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
+		var sb strings.Builder
+		for i := 0; i < len(text); i++ {
+			sb.WriteString(classAlphabet[int(text[i])%len(classAlphabet)])
+		}
 		for _, s := range splitters {
 			checkSplit(t, s, text)
+			checkSplit(t, s, sb.String())
 		}
 	})
+}
+
+// classAlphabet has a rune of every class the patterns distinguish (Lu, Ll,
+// Lt, Lm, Lo, the three marks, the three number categories, ASCII and other
+// whitespace, CR and LF, punctuation, symbols), plus the characters the
+// patterns name literally: the apostrophe, the contraction letters in both
+// cases with U+017F, and the slash.
+var classAlphabet = []string{
+	"a", "Z", "\u01c5", "\u02b0", "\u4e2d", "\u0301", "\u0903", "\u20dd",
+	"5", "\u0665", "\u00bd", "\u216b", " ", " ", "\t", "\n", "\r", "\u00a0",
+	"\u3000", "\u2028", "\v", "'", "'", "s", "S", "\u017f", "t", "T", "r",
+	"e", "E", "v", "m", "l", "L", "d", "/", ".", "-", "\U0001f680", "\u200d",
+	"\ufffd", "\U0001d400", "\U00010400", "\U00010428",
 }
