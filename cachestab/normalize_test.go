@@ -348,3 +348,13 @@ func TestEndpointForPath(t *testing.T) {
 		t.Fatal("matched a prefix")
 	}
 }
+
+// The common case — payg, tools already normalised — must not allocate.
+func TestNormalizeNoOpDoesNotAllocate(t *testing.T) {
+	v := mustParse(t, `{"system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],"tools":[{"name":"a","input_schema":{"properties":{"q":{"type":"string"}},"type":"object"}},{"name":"b"}],"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`)
+	for _, ep := range allEndpoints {
+		if n := testing.AllocsPerRun(50, func() { Normalize(v, ep, authmode.Payg) }); n != 0 {
+			t.Errorf("%v: %v allocations", ep, n)
+		}
+	}
+}

@@ -13,6 +13,7 @@ package observe
 
 import (
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/headroom-go/headroom/cachestab"
@@ -102,8 +103,9 @@ const (
 // (a match is skipped past, so matches never overlap), and every object
 // key met on the way is checked for ID names.
 func DetectVolatile(body jsonx.Value, ep cachestab.Endpoint) []VolatileFinding {
-	var w volatileWalker
-	w.path = w.pathBuf[:0]
+	w := walkerPool.Get().(*volatileWalker)
+	defer w.release()
+	w.path = w.path[:0]
 	switch ep {
 	case cachestab.Messages:
 		if sys, ok := body.Get("system"); ok {
@@ -128,15 +130,28 @@ func DetectVolatile(body jsonx.Value, ep cachestab.Endpoint) []VolatileFinding {
 	return w.found
 }
 
+// walkerPool recycles the path buffer, so a body without findings costs
+// no allocation.
+var walkerPool = sync.Pool{New: func() any { return &volatileWalker{path: make([]byte, 0, pathCap)} }}
+
+// maxPooledPath drops walkers whose path grew on a pathological body.
+const maxPooledPath = 4 << 10
+
+func (w *volatileWalker) release() {
+	w.found = nil
+	if cap(w.path) <= maxPooledPath {
+		walkerPool.Put(w)
+	}
+}
+
 // pathCap fits the locations of ordinary requests.
 const pathCap = 256
 
 // volatileWalker keeps the current location as bytes and renders it only
 // when something is found. push and pop bracket each step down.
 type volatileWalker struct {
-	path    []byte
-	pathBuf [pathCap]byte
-	found   []VolatileFinding
+	path  []byte
+	found []VolatileFinding
 }
 
 func (w *volatileWalker) full() bool { return len(w.found) >= MaxVolatileFindings }
