@@ -57,8 +57,11 @@ func (r *Result) Tags() []string {
 
 // Normalize runs E1 (tool sort), E2 (schema key sort) and, for Messages,
 // E3 (cache_control on the last tool) over a parsed request body. The
-// proxy calls it in live_zone compression mode only, before live-zone
-// compression, and forwards Result.Body when it is non-nil.
+// proxy calls it in live_zone compression mode only (with mode off the
+// dispatchers, and so these passes, do not run; nor do they for a chat
+// request with n > 1, which skips the dispatcher), before live-zone
+// compression, and compresses Result.Body instead of the original bytes
+// when it is non-nil.
 //
 // Gates, as in the reference:
 //   - mode other than payg: every pass SkippedAuthMode, body untouched;
