@@ -82,7 +82,7 @@ func (p *pass) anthropic(opts *Options) error {
 		return nil
 	}
 	switch d.Kind(content) {
-	case scan.Invalid: // no content: nothing to examine
+	case scan.Invalid, scan.Null: // no content: nothing to examine
 		return nil
 	case scan.String:
 		return p.block(targetIdx, -1, "string_content", content, false)
@@ -123,8 +123,8 @@ func (p *pass) anthropicSlot(blk int) (typ string, slot int) {
 }
 
 // plannable reports whether the target message's content (n occurrences of
-// the key) maps onto the shapes the live zone rewrites: absent, a string,
-// or an array of objects whose type is a string or null and whose "type",
+// the key) maps onto the shapes the live zone rewrites: absent or null, a
+// string, or an array of objects whose type is a string or null and whose "type",
 // "content" and (for text blocks) "text" keys are not repeated.
 func (p *pass) plannable(content, n int) bool {
 	d := p.doc
@@ -132,7 +132,7 @@ func (p *pass) plannable(content, n int) bool {
 		return false
 	}
 	switch d.Kind(content) {
-	case scan.Invalid, scan.String:
+	case scan.Invalid, scan.Null, scan.String:
 		return true
 	case scan.Array:
 	default:

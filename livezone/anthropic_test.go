@@ -263,15 +263,19 @@ func TestSlotsOfTheLatestUserMessage(t *testing.T) {
 		{"image and typeless", `[{"type":"image","source":{"type":"base64","data":"aGk="}},{"foo":1}]`,
 			[]string{"image no_compression_applied", "unknown no_compression_applied"}},
 		{"short text", `[{"type":"text","text":"hello"}]`, []string{"text below_byte_threshold"}},
-		{"no content", `null`, nil},
+		{"null content", `null`, nil},
+		{"absent content", `absent`, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			body := `{"messages":[{"role":"user","content":` + c.content + `},{"role":"assistant","content":"prefill"}]}`
-			if c.content == "null" {
+			if c.content == "absent" {
 				body = `{"messages":[{"role":"user"}]}`
 			}
 			_, m := anthropic(t, body, livezone.Options{})
+			if m.Skip != "" {
+				t.Errorf("skip %q", m.Skip)
+			}
 			var got []string
 			for _, b := range m.Blocks {
 				got = append(got, b.BlockType+" "+b.Action.Kind.String())

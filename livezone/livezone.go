@@ -254,71 +254,73 @@ func (p *pass) strField(obj int, key string) int {
 
 // block runs the shared per-block pipeline on the string literal at node
 // (-1 for a slot without compressible text) and records the outcome.
-// outputFloor applies the Responses output-item floor first.
+// outputFloor applies the Responses output-item floor first. An error ends
+// the pass (the context ended, or the default compressors could not be
+// built) and records nothing.
 func (p *pass) block(msg, blk int, blockType string, node int, outputFloor bool) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
-	out := BlockOutcome{MessageIndex: msg, BlockIndex: blk, BlockType: blockType}
-	a := &out.Action
+	a, err := p.decide(node, outputFloor)
+	if err != nil {
+		return err
+	}
+	p.m.Blocks = append(p.m.Blocks, BlockOutcome{MessageIndex: msg, BlockIndex: blk, BlockType: blockType, Action: a})
+	return nil
+}
+
+func (p *pass) decide(node int, outputFloor bool) (Action, error) {
 	text := ""
 	if node >= 0 {
 		text = p.text(node)
 	}
-	defer func() { p.m.Blocks = append(p.m.Blocks, out) }()
 	if outputFloor && len(text) < MinBlockBytes {
-		*a = Action{Kind: BelowByteThreshold, ContentType: OutputItemContentType,
-			ByteCount: len(text), ThresholdBytes: MinBlockBytes}
-		return nil
+		return Action{Kind: BelowByteThreshold, ContentType: OutputItemContentType,
+			ByteCount: len(text), ThresholdBytes: MinBlockBytes}, nil
 	}
 	ct := transform.PlainText
 	if text != "" {
 		ct = p.detect(text)
 	}
-	if text != "" && len(text) < MinBlockBytes {
-		*a = Action{Kind: BelowByteThreshold, ContentType: ct.String(),
-			ByteCount: len(text), ThresholdBytes: MinBlockBytes}
-		return nil
-	}
 	if text == "" {
-		*a = Action{Kind: NoCompressionApplied, ContentType: ct.String()}
-		return nil
+		return Action{Kind: NoCompressionApplied, ContentType: ct.String()}, nil
+	}
+	if len(text) < MinBlockBytes {
+		return Action{Kind: BelowByteThreshold, ContentType: ct.String(),
+			ByteCount: len(text), ThresholdBytes: MinBlockBytes}, nil
 	}
 	comp, err := p.compressor()
 	if err != nil {
-		return err
+		return Action{}, err
 	}
 	cand, err := callCompressor(p.ctx, comp, text, ct)
 	if err != nil {
 		if cerr := p.ctx.Err(); cerr != nil {
-			return cerr
+			return Action{}, cerr
 		}
-		*a = Action{Kind: CompressorError, Strategy: cand.Strategy, Err: err}
-		return nil
+		return Action{Kind: CompressorError, Strategy: cand.Strategy, Err: err}, nil
 	}
 	if cand.Strategy == "" {
-		*a = Action{Kind: NoCompressionApplied, ContentType: ct.String()}
-		return nil
+		return Action{Kind: NoCompressionApplied, ContentType: ct.String()}, nil
 	}
 	candidate, key := cand.Text, ""
 	if p.store != nil {
 		key = ccr.ComputeKey([]byte(text))
 		candidate = withMarker(candidate, key)
 	}
-	*a = Action{Strategy: cand.Strategy,
+	a := Action{Strategy: cand.Strategy,
 		OriginalBytes: len(text), CompressedBytes: len(candidate),
 		OriginalTokens: p.tokens(text), CompressedTokens: p.tokens(candidate)}
 	if a.CompressedTokens >= a.OriginalTokens {
 		a.Kind = RejectedNotSmaller
-		return nil
+		return a, nil
 	}
 	if p.store != nil {
 		// Only an accepted block's original is stored: a rejected one's
 		// marker never reaches the wire.
 		if err := p.store.Put(p.ctx, key, []byte(text)); err != nil {
-			*a = Action{Kind: CompressorError, Strategy: cand.Strategy,
-				Err: fmt.Errorf("livezone: store original under %s: %w", key, err)}
-			return nil
+			return Action{Kind: CompressorError, Strategy: cand.Strategy,
+				Err: fmt.Errorf("livezone: store original under %s: %w", key, err)}, nil
 		}
 		a.Marker = key
 	}
@@ -327,7 +329,7 @@ func (p *pass) block(msg, blk int, blockType string, node int, outputFloor bool)
 	lo := len(p.lits)
 	p.lits = jsonx.AppendCompactString(p.lits, candidate)
 	p.reps = append(p.reps, replacement{start: int(n.Start), end: int(n.End), lo: lo, hi: len(p.lits)})
-	return nil
+	return a, nil
 }
 
 // withMarker appends the retrieval marker on its own line.
