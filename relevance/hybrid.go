@@ -5,9 +5,9 @@ import (
 	"math"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
-	"unicode"
+
+	"github.com/headroom-go/headroom/internal/pycompat"
 )
 
 // HybridConfig configures a [Hybrid] scorer. Every field is taken literally;
@@ -189,7 +189,7 @@ var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 // first use: their Unicode classes are large and only the semantic path needs
 // them.
 var identifierPatterns = sync.OnceValues(func() (hostname, email *regexp.Regexp) {
-	wordClass, nonWordClass := unicodeWordClasses()
+	wordClass, nonWordClass := "["+pycompat.RegexpWordClass()+"]", "[^"+pycompat.RegexpWordClass()+"]"
 	// \b[a-zA-Z0-9][-a-zA-Z0-9]*\.[a-zA-Z0-9][-a-zA-Z0-9]*(?:\.[a-zA-Z]{2,})?\b
 	hostname = regexp.MustCompile(
 		`(?:^|` + nonWordClass + `)[a-zA-Z0-9][-a-zA-Z0-9]*\.(?:` +
@@ -202,29 +202,3 @@ var identifierPatterns = sync.OnceValues(func() (hostname, email *regexp.Regexp)
 			`@[A-Za-z0-9.-]+\.[A-Z|a-z]+(?:[A-Za-z](?:$|` + nonWordClass + `)|\|` + wordClass + `)`)
 	return hostname, email
 })
-
-// unicodeWordClasses returns regexp classes for Unicode word characters as
-// isUnicodeWord defines them, and for everything else.
-func unicodeWordClasses() (word, nonWord string) {
-	var b strings.Builder
-	b.WriteString(`\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}`)
-	// Other_Alphabetic has no regexp name; list its ranges.
-	for _, r := range unicode.Other_Alphabetic.R16 {
-		writeRange(&b, rune(r.Lo), rune(r.Hi), rune(r.Stride))
-	}
-	for _, r := range unicode.Other_Alphabetic.R32 {
-		writeRange(&b, rune(r.Lo), rune(r.Hi), rune(r.Stride))
-	}
-	body := b.String()
-	return "[" + body + "]", "[^" + body + "]"
-}
-
-func writeRange(b *strings.Builder, lo, hi, stride rune) {
-	if stride == 1 {
-		fmt.Fprintf(b, `\x{%X}-\x{%X}`, lo, hi)
-		return
-	}
-	for r := lo; r <= hi; r += stride {
-		fmt.Fprintf(b, `\x{%X}`, r)
-	}
-}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/headroom-go/headroom/internal/pycompat"
 )
 
 // Tokenize returns the BM25 tokens of text in order, duplicates kept.
@@ -103,7 +105,7 @@ func numericIDEnd(s string, p int) int {
 	}
 	if p > 0 {
 		prev, _ := utf8.DecodeLastRuneInString(s[:p])
-		if isUnicodeWord(prev) {
+		if pycompat.IsWordRune(prev) {
 			return 0
 		}
 	}
@@ -111,7 +113,7 @@ func numericIDEnd(s string, p int) int {
 	for end < len(s) {
 		r, size := utf8.DecodeRuneInString(s[end:])
 		if !isDecimalDigit(r) {
-			if isUnicodeWord(r) {
+			if pycompat.IsWordRune(r) {
 				return 0
 			}
 			break
@@ -155,24 +157,6 @@ func isDecimalDigit(r rune) bool {
 	}
 	return unicode.Is(unicode.Nd, r)
 }
-
-// isUnicodeWord reports whether r is a word character in the sense of
-// Unicode regex \w (UTS #18 Annex C), which is what the reference's \b uses:
-// Alphabetic, marks, decimal digits, connector punctuation and the two join
-// controls. Alphabetic is letters, letter numbers and Other_Alphabetic.
-func isUnicodeWord(r rune) bool {
-	if r < utf8.RuneSelf {
-		return isASCIIWord(byte(r))
-	}
-	return unicode.IsLetter(r) || unicode.IsMark(r) ||
-		unicode.In(r, unicode.Nd, unicode.Nl, unicode.Pc, unicode.Other_Alphabetic) ||
-		r == zeroWidthNonJoiner || r == zeroWidthJoiner
-}
-
-const (
-	zeroWidthNonJoiner = '\u200c'
-	zeroWidthJoiner    = '\u200d'
-)
 
 // dottedCapitalI is the one character whose unconditional full lowercase
 // mapping is two characters: U+0130 becomes "i" plus U+0307 COMBINING DOT

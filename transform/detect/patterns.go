@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -16,35 +15,12 @@ import (
 // from Go's unicode package, so characters added by a Unicode version newer
 // than Go's are the only possible disagreement.
 
-// spaceClass is the body of a character class equal to Rust's Unicode \s:
-// the White_Space property.
-var spaceClass = classBody(unicode.White_Space)
-
-// wordClass is the body of a character class equal to Rust's Unicode \w:
-// Alphabetic (letters, letter numbers, Other_Alphabetic), marks, decimal
-// digits, connector punctuation and Join_Control.
-var wordClass = `\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}` + classBody(unicode.Other_Alphabetic) + classBody(unicode.Join_Control)
-
-// classBody writes a range table as regexp class ranges (no brackets).
-func classBody(t *unicode.RangeTable) string {
-	var b strings.Builder
-	add := func(lo, hi, stride uint32) {
-		if stride == 1 {
-			fmt.Fprintf(&b, `\x{%X}-\x{%X}`, lo, hi)
-			return
-		}
-		for r := lo; r <= hi; r += stride {
-			fmt.Fprintf(&b, `\x{%X}`, r)
-		}
-	}
-	for _, r := range t.R16 {
-		add(uint32(r.Lo), uint32(r.Hi), uint32(r.Stride))
-	}
-	for _, r := range t.R32 {
-		add(r.Lo, r.Hi, r.Stride)
-	}
-	return b.String()
-}
+// spaceClass and wordClass are the bodies of character classes equal to
+// Rust's Unicode \s and \w, which Go's regexp spells only in ASCII.
+var (
+	spaceClass = pycompat.RegexpSpaceClass()
+	wordClass  = pycompat.RegexpWordClass()
+)
 
 // compile expands the placeholders S (one Unicode whitespace char), W (one
 // Unicode word char), NW (one non-word char), WC (the word class body, for

@@ -7,30 +7,6 @@ import (
 	"unicode"
 )
 
-// TestUnicodeClassesMatchRust checks the spelled-out classes rune by rune
-// against the properties Rust's regex crate defines \s and \w by.
-func TestUnicodeClassesMatchRust(t *testing.T) {
-	space := regexp.MustCompile(`^[` + spaceClass + `]$`)
-	word := regexp.MustCompile(`^[` + wordClass + `]$`)
-	for r := rune(0); r <= unicode.MaxRune; r++ {
-		if r >= 0xD800 && r <= 0xDFFF {
-			continue // not encodable in UTF-8
-		}
-		if r >= 0x40000 && r < 0xE0000 {
-			r = 0xE0000 // unassigned planes: nothing to learn there
-		}
-		str := string(r)
-		wantSpace := unicode.Is(unicode.White_Space, r)
-		wantWord := unicode.In(r, unicode.L, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
-		if got := space.MatchString(str); got != wantSpace {
-			t.Errorf("space class on %U = %v, want %v", r, got, wantSpace)
-		}
-		if got := word.MatchString(str); got != wantWord {
-			t.Errorf("word class on %U = %v, want %v", r, got, wantWord)
-		}
-	}
-}
-
 // structuralTagsRE is the reference's pattern, which countStructuralTags
 // replaces.
 var structuralTagsRE = regexp.MustCompile(`(?i)<(div|span|script|style|link|meta|nav|header|footer|aside|article|section|main)[` + spaceClass + `>]`)
