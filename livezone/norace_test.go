@@ -1,0 +1,5 @@
+//go:build !race
+
+package livezone_test
+
+const raceEnabled = false
