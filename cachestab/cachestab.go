@@ -15,7 +15,9 @@
 // the reference's contract (compact, keys in insertion order, new keys
 // appended, numbers as their literal text; see jsonx.AppendCompact), so a
 // body rewritten here is byte-identical to the one the reference would
-// send and a tenant migrating between the two keeps its cache.
+// send and a tenant migrating between the two keeps its cache. (The one
+// deliberate exception, the order of nameless tools whose schema E2
+// changes, is explained at Normalize.)
 //
 // The functions take a parsed jsonx.Value, never modify it (values share
 // backing arrays, so edits build new containers), and return a report of
