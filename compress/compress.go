@@ -50,6 +50,10 @@ type Options struct {
 	// Config is the pipeline configuration. Nil means
 	// pipeline.DefaultConfig().
 	Config *pipeline.Config
+	// CompressSearch registers the search offload for grep-style output.
+	// False leaves search results alone, as the reference does: agents
+	// acted on lossy grep output (upstream issue #1307). It needs Store.
+	CompressSearch bool
 	// Extra registers additional steps after the defaults (a new
 	// compressor is one package plus one registration here). They run in
 	// the order given, after the default steps of the same phase.
@@ -152,6 +156,15 @@ func New(opts Options) (*Compressor, error) {
 			return nil, fmt.Errorf("compress: %w", err)
 		}
 		regs = append(regs, offs...)
+		if opts.CompressSearch {
+			sr, err := pipeline.SearchRegistration(cfg, opts.Store)
+			if err != nil {
+				return nil, fmt.Errorf("compress: %w", err)
+			}
+			regs = append(regs, sr)
+		}
+	} else if opts.CompressSearch {
+		return nil, errors.New("compress: CompressSearch needs a Store")
 	}
 	regs = append(regs, opts.Extra...)
 	p, err := pipeline.New(cfg.Pipeline, regs...)

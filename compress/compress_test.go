@@ -414,3 +414,19 @@ func TestConcurrentCallsAgree(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSearchOffloadIsOptIn(t *testing.T) {
+	store := memstore.New(0, 0)
+	c := newCompressor(t, store, func(o *compress.Options) { o.CompressSearch = true })
+	res, err := c.Compress(context.Background(), grepOutput, compress.Request{Query: "validate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Stats.Steps, []string{"search_offload"}) || res.Stats.Outcome != compress.Compressed {
+		t.Fatalf("outcome %s steps %v passed %+v", res.Stats.Outcome, res.Stats.Steps, res.Stats.Passed)
+	}
+	checkMarkers(t, store, grepOutput, res.Text, res.Stats)
+	if _, err := compress.New(compress.Options{CompressSearch: true}); err == nil {
+		t.Fatal("CompressSearch without a store accepted")
+	}
+}

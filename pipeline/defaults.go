@@ -68,3 +68,13 @@ func NewDefault(cfg Config, store ccr.Store) (*Pipeline, error) {
 	}
 	return New(cfg.Pipeline, append(regs, offs...)...)
 }
+
+// SearchRegistration returns the search offload for search results,
+// storing into store. It is not part of OffloadRegistrations; see there.
+func SearchRegistration(cfg Config, store ccr.Store) (Registration, error) {
+	s, err := offload.NewSearch(cfg.Bloat.Search, store)
+	if err != nil {
+		return Registration{}, fmt.Errorf("pipeline: %w", err)
+	}
+	return Offload(s, transform.SearchResults), nil
+}

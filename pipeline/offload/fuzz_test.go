@@ -11,7 +11,7 @@ import (
 // estimates in [0, 1], no internal error with a healthy store, and a key
 // that resolves to exactly the input.
 func FuzzOffloadContract(f *testing.F) {
-	for _, s := range []string{"", rows(12), noisyLog(60), contextHeavyDiff(3, 20), lockfileDiff(), "[{}, {}]"} {
+	for _, s := range []string{"", rows(12), noisyLog(60), contextHeavyDiff(3, 20), lockfileDiff(), "[{}, {}]", grep(3, 12)} {
 		f.Add(s)
 	}
 	store := newStore()
@@ -21,12 +21,13 @@ func FuzzOffloadContract(f *testing.F) {
 	dnCfg := refDiffNoise
 	dnCfg.MinLines = 0
 	dn, err4 := NewDiffNoise(dnCfg, store)
-	for _, err := range []error{err1, err2, err3, err4} {
+	sr, err5 := NewSearch(SearchBloatConfig{MinMatches: 0, ClusterThreshold: 10}, store)
+	for _, err := range []error{err1, err2, err3, err4, err5} {
 		if err != nil {
 			f.Fatal(err)
 		}
 	}
-	offs := []transform.Offloader{j, l, d, dn}
+	offs := []transform.Offloader{j, l, d, dn, sr}
 	f.Fuzz(func(t *testing.T, in string) {
 		for _, o := range offs {
 			if s := o.EstimateBloat(in); !(s >= 0 && s <= 1) {
