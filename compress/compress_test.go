@@ -20,6 +20,7 @@ import (
 	"github.com/headroom-go/headroom/pipeline/reformat"
 	"github.com/headroom-go/headroom/tokenizer"
 	"github.com/headroom-go/headroom/transform"
+	"github.com/headroom-go/headroom/transform/detect"
 )
 
 // Sample tool outputs of each kind.
@@ -428,5 +429,35 @@ func TestSearchOffloadIsOptIn(t *testing.T) {
 	checkMarkers(t, store, grepOutput, res.Text, res.Stats)
 	if _, err := compress.New(compress.Options{CompressSearch: true}); err == nil {
 		t.Fatal("CompressSearch without a store accepted")
+	}
+}
+
+// Route's single detection pass must agree with the tier-by-tier chain it
+// documents.
+func TestRouteMatchesTheChain(t *testing.T) {
+	chain := func(content string) transform.ContentType {
+		if strings.TrimSpace(content) == "" {
+			return transform.PlainText
+		}
+		switch r := detect.Detect(content).Type; r {
+		case transform.JSONArray, transform.GitDiff, transform.HTML, transform.SourceCode:
+			return r
+		}
+		if strings.HasPrefix(strings.TrimLeft(content, " \t\r\n"), "{") && jsonx.Valid(content) {
+			return transform.JSONArray
+		}
+		if detect.IsDiff(content) {
+			return transform.GitDiff
+		}
+		if r, ok := detect.DetectDomain(content); ok {
+			return r
+		}
+		return transform.PlainText
+	}
+	for _, s := range []string{prettyRows, serviceLog, heartbeatLog, contextDiff, lockDiff, grepOutput, pythonSource, htmlPage, prose,
+		"--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n", "ERROR x\nfoo.go:1: y\n", "{\"a\":1}"} {
+		if got, want := compress.Route(s), chain(s); got != want {
+			t.Errorf("Route(%.40q) = %s, chain says %s", s, got, want)
+		}
 	}
 }
