@@ -29,10 +29,7 @@ func (sc *Scanner) Next() (string, bool) {
 	}
 	line := sc.rest[:i]
 	sc.rest = sc.rest[i+1:]
-	if strings.HasSuffix(line, "\r") {
-		line = line[:len(line)-1]
-	}
-	return line, true
+	return strings.TrimSuffix(line, "\r"), true
 }
 
 // Count returns the number of lines in s.
