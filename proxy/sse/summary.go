@@ -132,11 +132,12 @@ func (u Usage) CacheHitRate() (float64, bool) {
 	if uncached < 0 {
 		return 0, false
 	}
-	den := uncached + u.CacheReadTokens + u.CacheCreationTokens
+	// Sum in float64: three huge counts would overflow int64.
+	den := float64(uncached) + float64(u.CacheReadTokens) + float64(u.CacheCreationTokens)
 	if den <= 0 {
 		return 0, false
 	}
-	return float64(u.CacheReadTokens) / float64(den), true
+	return float64(u.CacheReadTokens) / den, true
 }
 
 // ToolCall is a tool invocation the model streamed.
