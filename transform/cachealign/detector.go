@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -113,7 +114,8 @@ var entropyStopwords = [...]string{"username", "password", "localhost", "undefin
 // reproduced exactly. A Detector is immutable and safe for concurrent use.
 type Detector struct {
 	labels           []label
-	byKey            map[rune][]int // label indexes by foldKey of the first rune
+	byASCIIKey       [utf8.RuneSelf][]int // label indexes by an ASCII foldKey of the first rune
+	byKey            map[rune][]int       // the same for non-ASCII keys
 	emptyLabels      []int          // labels that match the empty string
 	entropyThreshold float64
 }
@@ -147,8 +149,11 @@ func NewDetector(extraLabels []string, entropyThreshold float64) (*Detector, err
 			d.emptyLabels = append(d.emptyLabels, i)
 			continue
 		}
-		k := lb.runes[0].key
-		d.byKey[k] = append(d.byKey[k], i)
+		if k := lb.runes[0].key; k < utf8.RuneSelf {
+			d.byASCIIKey[k] = append(d.byASCIIKey[k], i)
+		} else {
+			d.byKey[k] = append(d.byKey[k], i)
+		}
 	}
 	return d, nil
 }
@@ -167,26 +172,16 @@ func (d *Detector) Detect(content string) Detection {
 
 func (d *Detector) spans(content string) []Span {
 	var spans []Span
-	overlaps := func(start, end int) bool {
-		for _, s := range spans {
-			if !(end <= s.Start || start >= s.End) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, p := range universalPatterns {
-		for pos := 0; pos < len(content); {
-			start, end := findFrom(content, pos, p.matchAt)
-			if start < 0 {
-				break
-			}
-			pos = end
-			if overlaps(start, end) || utf8.RuneCountInString(content[start:end]) < minSpanRunes {
+	var claimed claims
+	var ums [32]universalMatch
+	matches := universalMatches(content, ums[:0])
+	for k, p := range universalPatterns {
+		for _, m := range matches {
+			if m.pattern != k || utf8.RuneCountInString(content[m.start:m.end]) < minSpanRunes || !claimed.add(m.start, m.end) {
 				continue
 			}
 			spans = append(spans, Span{
-				Text: content[start:end], Start: start, End: end,
+				Text: content[m.start:m.end], Start: m.start, End: m.end,
 				Category: p.category, Confidence: 1, Pattern: p.name,
 			})
 		}
@@ -197,13 +192,14 @@ func (d *Detector) spans(content string) []Span {
 			break
 		}
 		pos = m.end
-		if overlaps(m.start, m.end) {
+		if claimed.overlaps(m.start, m.end) {
 			continue
 		}
 		value := content[m.valueStart:m.valueEnd]
 		if utf8.RuneCountInString(value) < minSpanRunes || pyBlank(value) {
 			continue
 		}
+		claimed.add(m.valueStart, m.valueEnd)
 		spans = append(spans, Span{
 			Text: pyStrip(value), Start: m.valueStart, End: m.valueEnd,
 			Category: labelCategory(content[m.start:m.labelEnd]), Confidence: 0.9, Pattern: "structural",
@@ -215,7 +211,7 @@ func (d *Detector) spans(content string) []Span {
 			break
 		}
 		pos = end
-		if overlaps(start, end) {
+		if claimed.overlaps(start, end) {
 			continue
 		}
 		text := content[start:end]
@@ -223,6 +219,7 @@ func (d *Detector) spans(content string) []Span {
 			continue
 		}
 		if e := normalizedEntropy(text); e >= d.entropyThreshold {
+			claimed.add(start, end)
 			spans = append(spans, Span{
 				Text: text, Start: start, End: end,
 				Category: CategoryIdentifier, Confidence: e, Pattern: "entropy",
@@ -232,6 +229,28 @@ func (d *Detector) spans(content string) []Span {
 	// Claimed ranges are disjoint and non-empty, so starts are distinct.
 	slices.SortFunc(spans, func(a, b Span) int { return a.Start - b.Start })
 	return spans
+}
+
+// claims is the set of claimed [start, end) ranges, kept sorted by start.
+// Claimed ranges never overlap, so a range overlaps the set exactly when
+// it overlaps the last claim starting before its end.
+type claims []claimRange
+
+type claimRange struct{ start, end int }
+
+func (c claims) overlaps(start, end int) bool {
+	i := sort.Search(len(c), func(i int) bool { return c[i].start >= end })
+	return i > 0 && c[i-1].end > start
+}
+
+// add claims [start, end) unless it overlaps; it reports whether it did.
+func (c *claims) add(start, end int) bool {
+	if c.overlaps(start, end) {
+		return false
+	}
+	i := sort.Search(len(*c), func(i int) bool { return (*c)[i].start >= end })
+	*c = slices.Insert(*c, i, claimRange{start, end})
+	return true
 }
 
 // structuralMatch is one match of
@@ -250,7 +269,12 @@ func (d *Detector) findStructural(s string, from int) (structuralMatch, bool) {
 	var merged []int
 	for i := from; i < len(s); {
 		r, w := runeAt(s, i)
-		cand := d.byKey[foldKey(r)]
+		var cand []int
+		if k := foldKey(r); k < utf8.RuneSelf {
+			cand = d.byASCIIKey[k]
+		} else {
+			cand = d.byKey[k]
+		}
 		if len(d.emptyLabels) > 0 {
 			merged = append(append(merged[:0], cand...), d.emptyLabels...)
 			slices.Sort(merged)
@@ -271,8 +295,23 @@ func (d *Detector) findStructural(s string, from int) (structuralMatch, bool) {
 func (d *Detector) matchLabelAt(s string, i, li int) (structuralMatch, bool) {
 	j := i
 	for _, p := range d.labels[li].runes {
+		if j >= len(s) {
+			return structuralMatch{}, false
+		}
+		// ASCII on both sides: compare lowercase bytes. Non-ASCII text
+		// (Kelvin sign, long s, dotted and dotless i) takes the full path.
+		if c := s[j]; c < utf8.RuneSelf && p.r < utf8.RuneSelf {
+			if p.cased && 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if rune(c) != p.key { // an uncased ASCII key is the rune itself
+				return structuralMatch{}, false
+			}
+			j++
+			continue
+		}
 		r, w := runeAt(s, j)
-		if r < 0 || !p.matches(r) {
+		if !p.matches(r) {
 			return structuralMatch{}, false
 		}
 		j += w

@@ -1,5 +1,10 @@
 package cachealign
 
+import (
+	"math/bits"
+	"unicode/utf8"
+)
+
 // The reference's "universal" patterns are Python regular expressions with
 // Unicode \d, \w-based \b, and look-around, none of which Go's regexp can
 // express with the same meaning. Each one is therefore a small hand-written
@@ -12,22 +17,104 @@ type universalPattern struct {
 	name     string // the reference's pattern name, kept for Span.Pattern
 	category Category
 	matchAt  func(s string, i int) int
+	// starts lists the ASCII bytes a match can begin with; digitStart
+	// adds every \d, including non-ASCII decimal digits.
+	starts     string
+	digitStart bool
+	// boundary marks patterns that begin with \b before a word
+	// character, so they can only start where the previous code point
+	// is not a word character.
+	boundary bool
 }
 
+const (
+	hexBytes   = "0123456789abcdefABCDEF"
+	lowerBytes = "abcdefghijklmnopqrstuvwxyz"
+)
+
 // universalPatterns are run in this order; earlier ones claim text first.
+// At most 16 (universalStarts is a uint16 mask per byte).
 var universalPatterns = [...]universalPattern{
-	{"uuid", CategoryUUID, matchUUID},
-	{"iso_datetime", CategoryDatetime, matchISODatetime},
-	{"iso_date", CategoryDate, matchISODate},
-	{"unix_timestamp", CategoryTimestamp, matchUnixTimestamp},
-	{"time", CategoryTime, matchTime},
-	{"version", CategoryVersion, matchVersion},
-	{"api_key", CategoryRequestID, matchAPIKey},
-	{"prefixed_id", CategoryRequestID, matchPrefixedID},
-	{"hex_32", CategoryIdentifier, hexMatcher(32)},
-	{"hex_40", CategoryIdentifier, hexMatcher(40)},
-	{"hex_64", CategoryIdentifier, hexMatcher(64)},
-	{"jwt", CategoryRequestID, matchJWT},
+	{"uuid", CategoryUUID, matchUUID, hexBytes, false, false},
+	{"iso_datetime", CategoryDatetime, matchISODatetime, "", true, false},
+	{"iso_date", CategoryDate, matchISODate, "", true, false},
+	{"unix_timestamp", CategoryTimestamp, matchUnixTimestamp, "", true, false},
+	{"time", CategoryTime, matchTime, "", true, false},
+	{"version", CategoryVersion, matchVersion, "v", false, true},
+	{"api_key", CategoryRequestID, matchAPIKey, "spakt" + "b", false, true},
+	{"prefixed_id", CategoryRequestID, matchPrefixedID, lowerBytes, false, true},
+	{"hex_32", CategoryIdentifier, hexMatcher(32), hexBytes, false, true},
+	{"hex_40", CategoryIdentifier, hexMatcher(40), hexBytes, false, true},
+	{"hex_64", CategoryIdentifier, hexMatcher(64), hexBytes, false, true},
+	{"jwt", CategoryRequestID, matchJWT, "e", false, false},
+}
+
+// universalStarts[b] has bit k set when universalPatterns[k] can match at a
+// position whose first byte is b. Non-ASCII lead bytes get the patterns
+// that start with \d, which are then checked on the decoded rune.
+var universalStarts = func() (t [256]uint16) {
+	for k, p := range universalPatterns {
+		if p.boundary {
+			boundaryPatterns |= 1 << k
+		}
+		for i := 0; i < len(p.starts); i++ {
+			t[p.starts[i]] |= 1 << k
+		}
+		if p.digitStart {
+			for b := '0'; b <= '9'; b++ {
+				t[b] |= 1 << k
+			}
+			for b := 0x80; b < 0x100; b++ {
+				t[b] |= 1 << k
+			}
+		}
+	}
+	return t
+}()
+
+// boundaryPatterns has bit k set for the universalPatterns that need a
+// non-word code point (or the start) before their first character.
+var boundaryPatterns uint16
+
+// universalMatch is one re.finditer match of universalPatterns[pattern].
+type universalMatch struct {
+	pattern    int
+	start, end int
+}
+
+// universalMatches runs every universal pattern's finditer over s in a
+// single pass: each pattern keeps its own resume offset, which is all
+// finditer's state, so the matches are exactly those of separate scans,
+// listed by start offset.
+func universalMatches(s string, dst []universalMatch) []universalMatch {
+	var resume [len(universalPatterns)]int
+	prevWord := false
+	for i := 0; i < len(s); {
+		mask := universalStarts[s[i]]
+		if prevWord {
+			mask &^= boundaryPatterns
+		}
+		for mask != 0 {
+			k := bits.TrailingZeros16(mask)
+			mask &^= 1 << k
+			if resume[k] > i {
+				continue
+			}
+			if e := universalPatterns[k].matchAt(s, i); e >= 0 {
+				dst = append(dst, universalMatch{pattern: k, start: i, end: e})
+				resume[k] = e
+			}
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			prevWord = isPyWord(rune(c))
+			i++
+		} else {
+			r, w := utf8.DecodeRuneInString(s[i:])
+			prevWord = isPyWord(r)
+			i += w
+		}
+	}
+	return dst
 }
 
 // findFrom returns the leftmost match of m starting at or after byte offset
