@@ -116,7 +116,7 @@ type Detector struct {
 	labels           []label
 	byASCIIKey       [utf8.RuneSelf][]int // label indexes by an ASCII foldKey of the first rune
 	byKey            map[rune][]int       // the same for non-ASCII keys
-	emptyLabels      []int          // labels that match the empty string
+	emptyLabels      []int                // labels that match the empty string
 	entropyThreshold float64
 }
 
