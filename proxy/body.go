@@ -32,16 +32,15 @@ func mustBuffer(r *http.Request) bool {
 	return err == nil && mt == "application/json"
 }
 
-// bufferBody reads r's body whole, at most MaxBodyBytes, and replaces it
-// with the buffered bytes (with an exact Content-Length) so a compressor can
-// work on them. A declared Content-Length over the limit is refused before
-// reading anything and before contacting the upstream. It reports false when
-// it has already answered the client.
-func (s *Server) bufferBody(w http.ResponseWriter, r *http.Request) bool {
-	limit := s.cfg.MaxBodyBytes
+// bufferBody reads r's body whole, at most CompressionMaxBodyBytes, so the
+// compression path can work on it. A declared Content-Length over the limit
+// is refused before reading anything and before contacting the upstream.
+// It reports false when it has already answered the client.
+func (s *Server) bufferBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	limit := s.cfg.CompressionMaxBodyBytes
 	if r.ContentLength > limit {
 		s.handleError(w, r, &BodyTooLargeError{Limit: limit, Declared: r.ContentLength})
-		return false
+		return nil, false
 	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
@@ -51,16 +50,21 @@ func (s *Server) bufferBody(w http.ResponseWriter, r *http.Request) bool {
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		s.handleError(w, r, &requestBodyError{err: err})
-		return false
+		return nil, false
 	}
 	if n > limit {
 		s.handleError(w, r, &BodyTooLargeError{Limit: limit, Declared: -1})
-		return false
+		return nil, false
 	}
 	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
-	r.ContentLength = n
+	return buf.Bytes(), true
+}
+
+// setBody makes body the request body with an exact Content-Length.
+func setBody(r *http.Request, body []byte) {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
 	r.TransferEncoding = nil
 	r.Header.Del("Transfer-Encoding")
-	return true
+	r.Header.Del("Content-Length") // the transport writes the new length
 }

@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/headroom-go/headroom/ccr"
 )
 
 // Defaults applied by New to zero-valued Config fields.
@@ -55,10 +60,16 @@ type Config struct {
 	// DefaultUpstreamConnectTimeout; negative is an error.
 	UpstreamConnectTimeout time.Duration
 
-	// MaxBodyBytes caps request bodies on the paths that must buffer them
-	// (the compression paths, only when Compression is on). Streamed bodies
-	// are never capped. Zero means DefaultMaxBodyBytes; negative is an error.
+	// MaxBodyBytes is the default of CompressionMaxBodyBytes. Streamed
+	// bodies are never capped. Zero means DefaultMaxBodyBytes; negative is
+	// an error.
 	MaxBodyBytes int64
+
+	// CompressionMaxBodyBytes caps the request bodies the compression path
+	// buffers (only when Compression is on); a larger body is answered 413
+	// without contacting the upstream. Zero means MaxBodyBytes; negative is
+	// an error.
+	CompressionMaxBodyBytes int64
 
 	// LogLevel is the minimum level a caller building the logger should use;
 	// the Server itself logs through the logger it is given. The zero value
@@ -82,10 +93,48 @@ type Config struct {
 
 	// Compression turns on the buffered path for POST /v1/messages,
 	// /v1/chat/completions and /v1/responses with a JSON body: the body is
-	// read whole (up to MaxBodyBytes, else 413) before forwarding. No
-	// compressor is wired yet, so the buffered bytes are forwarded
-	// unchanged. False (the default) streams every body.
+	// read whole (up to CompressionMaxBodyBytes, else 413), observed by the
+	// cache detectors, stabilised (payg callers only) and live-zone
+	// compressed before forwarding; any failure forwards the original
+	// bytes. False (the default) streams every body untouched.
 	Compression bool
+
+	// CacheControlAutoFrozenDisabled stops Anthropic cache_control markers
+	// from raising the frozen floor, so the latest user message is
+	// compressed even when it sits below a marker. False (the default)
+	// honours the markers: messages up to the last marked one are never
+	// touched.
+	CacheControlAutoFrozenDisabled bool
+
+	// AuthModePolicyEnforcementDisabled resolves every request's
+	// compression policy as pay-as-you-go instead of from its auth mode.
+	// The auth mode itself still gates the cache-stabilisation rewrites.
+	// False (the default) enforces the per-mode policy.
+	AuthModePolicyEnforcementDisabled bool
+
+	// Store keeps the originals of compressed Anthropic blocks under the
+	// keys their markers name, and answers GET /v1/retrieve/{hash}. Nil
+	// means no store: blocks are compressed without markers and the
+	// retrieval endpoint answers 503. The Server does not close it.
+	Store ccr.Store
+
+	// StoreTTL is the Store's entry lifetime, quoted in retrieval misses so
+	// a caller knows why an original is gone. Zero means ccr.DefaultTTL;
+	// negative is an error.
+	StoreTTL time.Duration
+
+	// RetrieveAllow lists the client networks GET /v1/retrieve/{hash} and
+	// /v1/retrieve/stats answer; others get 403. The client is the TCP
+	// peer (X-Forwarded-For is never trusted for this). Nil means loopback
+	// only (127.0.0.0/8 and ::1), since originals can hold anything a tool
+	// ever returned.
+	RetrieveAllow []netip.Prefix
+
+	// Registry receives the Server's Prometheus collectors and is what
+	// GET /metrics exposes. Nil means a new private registry (no process
+	// or Go runtime metrics, as in the reference). A Server registers its
+	// collectors once, so one Registry serves one Server.
+	Registry *prometheus.Registry
 
 	// HealthProbeTimeout bounds the upstream probe made by GET
 	// /healthz/upstream, kept short so a hung upstream cannot hold a
@@ -115,6 +164,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.CompressionMaxBodyBytes == 0 {
+		c.CompressionMaxBodyBytes = c.MaxBodyBytes
+	}
+	if c.StoreTTL == 0 {
+		c.StoreTTL = ccr.DefaultTTL
+	}
+	if c.RetrieveAllow == nil {
+		c.RetrieveAllow = []netip.Prefix{loopbackV4, loopbackV6}
 	}
 	if c.GracefulShutdownTimeout == 0 {
 		c.GracefulShutdownTimeout = DefaultGracefulShutdownTimeout
@@ -156,11 +214,28 @@ func (c Config) validate() error {
 	if c.MaxBodyBytes < 0 {
 		return fmt.Errorf("proxy: max body bytes %d: must not be negative", c.MaxBodyBytes)
 	}
+	if c.CompressionMaxBodyBytes < 0 {
+		return fmt.Errorf("proxy: compression max body bytes %d: must not be negative", c.CompressionMaxBodyBytes)
+	}
+	if c.StoreTTL < 0 {
+		return fmt.Errorf("proxy: store TTL %v: must not be negative", c.StoreTTL)
+	}
+	for _, p := range c.RetrieveAllow {
+		if !p.IsValid() {
+			return fmt.Errorf("proxy: retrieve allow list: invalid network %v", p)
+		}
+	}
 	if c.MaxHeaderBytes < 0 {
 		return fmt.Errorf("proxy: max header bytes %d: must not be negative", c.MaxHeaderBytes)
 	}
 	return nil
 }
+
+// Loopback networks, the default RetrieveAllow.
+var (
+	loopbackV4 = netip.MustParsePrefix("127.0.0.0/8")
+	loopbackV6 = netip.MustParsePrefix("::1/128")
+)
 
 // ErrNoUpstream is returned (wrapped) when no upstream URL is configured.
 var ErrNoUpstream = errors.New("upstream URL is required")

@@ -98,7 +98,7 @@ func (b *strictBody) Close() error { return nil }
 func TestDeclaredLengthBodyNeverReadsPastLength(t *testing.T) {
 	const payload = "exactly-declared"
 	sb := &strictBody{r: strings.NewReader(payload)}
-	b := &declaredLengthBody{body: sb, remaining: int64(len(payload))}
+	b := &declaredLengthBody{body: sb, remaining: int64(len(payload)), st: &requestState{}}
 	var got bytes.Buffer
 	if _, err := got.ReadFrom(io.LimitReader(b, int64(len(payload)))); err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestDeclaredLengthBodyNeverReadsPastLength(t *testing.T) {
 		t.Errorf("read %q, %d reads past the declared length", got.String(), sb.lateReads)
 	}
 
-	short := &declaredLengthBody{body: io.NopCloser(strings.NewReader("abc")), remaining: 10}
+	short := &declaredLengthBody{body: io.NopCloser(strings.NewReader("abc")), remaining: 10, st: &requestState{}}
 	if _, err := io.ReadAll(short); err == nil {
 		t.Errorf("a body shorter than declared read cleanly")
 	}

@@ -6,9 +6,12 @@
 // The package is one HTTP component split into files by job: config.go
 // (Config and its validation), rewrite.go (upstream-bound request and
 // client-bound response headers, request ids), stream.go (response body
-// copying and its idle timeout), body.go (the buffered compression paths),
+// copying and its idle timeout), body.go (which requests are buffered, and
+// reading them), compress.go (the compression path run on a buffered body),
 // upgrade.go (tracking hijacked connections), errors.go (the one error to
-// status mapping), health.go and serve.go (listener and graceful shutdown).
+// status mapping), metrics.go and stats.go (Prometheus series and the /stats
+// summary read from them), retrieve.go (GET /v1/retrieve/{hash}), health.go
+// and serve.go (listener and graceful shutdown).
 package proxy
 
 import (
@@ -21,9 +24,14 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/headroom-go/headroom/cachestab/observe"
 	"github.com/headroom-go/headroom/internal/version"
+	"github.com/headroom-go/headroom/livezone"
 )
 
 // ServiceName is reported by /healthz and in the startup log.
@@ -42,6 +50,16 @@ type Server struct {
 	rp        *httputil.ReverseProxy
 
 	healthBody []byte // /healthz answer, built once
+	started    time.Time
+
+	metrics        *metrics
+	metricsHandler http.Handler
+
+	// drift remembers each client's last cache fingerprint (E6).
+	drift *observe.DriftDetector
+	// anthropicCompressor writes its own markers' originals to
+	// Config.Store; nil means livezone's store-less default.
+	anthropicCompressor livezone.BlockCompressor
 
 	upgrades upgradeTracker // hijacked (WebSocket) client connections
 	inflight sync.WaitGroup // handlers running, for the shutdown drain
@@ -70,13 +88,37 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: encode health body: %w", err)
 	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		cfg.Registry = reg
+	}
+	m, err := newMetrics(reg, cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: register metrics: %w", err)
+	}
+	drift, err := observe.NewDriftDetector(observe.DefaultDriftCapacity)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: drift detector: %w", err)
+	}
 	s := &Server{
-		cfg:        cfg,
-		upstream:   up,
-		healthURL:  (&url.URL{Scheme: up.Scheme, Host: up.Host, Path: healthPath}).String(),
-		log:        logger,
-		transport:  newTransport(cfg),
-		healthBody: health,
+		cfg:            cfg,
+		upstream:       up,
+		healthURL:      (&url.URL{Scheme: up.Scheme, Host: up.Host, Path: healthPath}).String(),
+		log:            logger,
+		transport:      newTransport(cfg),
+		healthBody:     health,
+		started:        time.Now(),
+		metrics:        m,
+		metricsHandler: newMetricsHandler(reg),
+		drift:          drift,
+	}
+	if cfg.Store != nil {
+		c, err := livezone.NewCompressors(cfg.Store)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: live-zone compressors: %w", err)
+		}
+		s.anthropicCompressor = c
 	}
 	s.rp = &httputil.ReverseProxy{
 		Rewrite:        s.rewrite,
@@ -124,23 +166,33 @@ func newTransport(cfg Config) *http.Transport {
 const maxIdleUpstreamConns = 256
 
 // Reserved paths answered by the proxy itself (GET and HEAD only; other
-// methods on them are forwarded like any other path).
+// methods on them are forwarded like any other path). metricsPath,
+// statsPath and retrievePrefix are defined with their handlers.
 const (
 	healthPath         = "/healthz"
 	upstreamHealthPath = "/healthz/upstream"
 )
 
-// ServeHTTP answers the health endpoints and forwards everything else.
+// ServeHTTP answers the proxy's own endpoints and forwards everything else.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		switch r.URL.Path {
-		case healthPath:
+		switch p := r.URL.Path; {
+		case p == healthPath:
 			s.serveHealth(w, r)
 			return
-		case upstreamHealthPath:
+		case p == upstreamHealthPath:
 			s.serveUpstreamHealth(w, r)
+			return
+		case p == metricsPath:
+			s.serveMetrics(w, r)
+			return
+		case p == statsPath:
+			s.serveStats(w, r)
+			return
+		case len(p) > len(retrievePrefix) && p[:len(retrievePrefix)] == retrievePrefix:
+			s.serveRetrieve(w, r)
 			return
 		}
 	}
@@ -157,12 +209,20 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 
 	defer s.logForwarded(r, st)
 
-	if s.cfg.Compression && mustBuffer(r) {
-		if !s.bufferBody(w, r) {
+	switch {
+	case s.cfg.Compression && mustBuffer(r):
+		body, ok := s.bufferBody(w, r)
+		if !ok {
 			return
 		}
-	} else if r.ContentLength > 0 {
-		r.Body = &declaredLengthBody{body: r.Body, remaining: r.ContentLength}
+		st.bodyIn.Store(int64(len(body)))
+		out := s.compressBody(r, st, body)
+		st.bodyOut.Store(int64(len(out)))
+		setBody(r, out)
+	case r.ContentLength > 0:
+		r.Body = &declaredLengthBody{body: r.Body, remaining: r.ContentLength, st: st}
+	case r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody:
+		r.Body = &countingBody{body: r.Body, st: st}
 	}
 	if isUpgradeRequest(r.Header) {
 		rec := &hijackRecorder{ResponseWriter: w, tracker: &s.upgrades}
@@ -189,6 +249,11 @@ type requestState struct {
 	status           int           // what the client was sent when the proxy answered itself
 	err              error         // proxy error or body stream error
 	aborted          bool          // response was cut mid-body
+
+	// Request body bytes from the client and to the upstream. Streamed
+	// bodies are counted by the transport's goroutine, hence atomics.
+	bodyIn, bodyOut atomic.Int64
+	responseBytes   int64 // read from the upstream body by the handler goroutine
 }
 
 type stateKey struct{}
@@ -217,6 +282,7 @@ func (s *Server) logForwarded(r *http.Request, st *requestState) {
 	if status == 0 {
 		status = st.upstreamStatus
 	}
+	s.metrics.countRequest(routeOf(r.URL.Path), status, st)
 	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs,
 		slog.String("request_id", st.id),

@@ -71,6 +71,7 @@ func (s *Server) modifyResponse(res *http.Response) error {
 	st := stateFrom(res.Request.Context())
 	st.upstreamStatus = res.StatusCode
 	st.headerLatency = time.Since(st.start)
+	s.metrics.recordRateLimits(res.Request.URL.Path, res.Header)
 
 	upID := res.Header.Get(headerUpstreamRequestID)
 	if upID == "" {

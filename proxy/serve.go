@@ -110,6 +110,11 @@ func (s *Server) logStart(addr net.Addr) {
 		slog.Duration("graceful_shutdown_timeout", c.GracefulShutdownTimeout),
 		slog.Bool("strip_internal_headers", !c.ForwardInternalHeaders),
 		slog.Bool("compression", c.Compression),
+		slog.Int64("compression_max_body_bytes", c.CompressionMaxBodyBytes),
+		slog.Bool("cache_control_auto_frozen", !c.CacheControlAutoFrozenDisabled),
+		slog.Bool("auth_mode_policy_enforcement", !c.AuthModePolicyEnforcementDisabled),
+		slog.Bool("ccr_store", c.Store != nil),
+		slog.Any("retrieve_allow", c.RetrieveAllow),
 		slog.Duration("health_probe_timeout", c.HealthProbeTimeout),
 	)
 }

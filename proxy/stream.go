@@ -48,6 +48,7 @@ func (b *idleTimeoutBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.body.Read(p)
 	b.timer.Stop()
+	b.st.responseBytes += int64(n)
 	if err != nil && err != io.EOF {
 		switch {
 		case b.fired.Load():
@@ -82,9 +83,12 @@ func (b *idleTimeoutBody) Close() error {
 // down the upstream connection, and the response is cut mid-stream. Ending
 // the body here closes that window. The server already enforces the
 // declared length, so nothing is lost.
+//
+// It also counts the bytes for the request metrics.
 type declaredLengthBody struct {
 	body      io.ReadCloser
 	remaining int64
+	st        *requestState
 }
 
 func (b *declaredLengthBody) Read(p []byte) (int, error) {
@@ -96,6 +100,7 @@ func (b *declaredLengthBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.body.Read(p)
 	b.remaining -= int64(n)
+	b.st.countRequestBody(n)
 	switch {
 	case err == nil && b.remaining == 0:
 		err = io.EOF
@@ -106,6 +111,30 @@ func (b *declaredLengthBody) Read(p []byte) (int, error) {
 }
 
 func (b *declaredLengthBody) Close() error { return b.body.Close() }
+
+// countingBody counts a streamed request body of unknown length (chunked)
+// for the request metrics.
+type countingBody struct {
+	body io.ReadCloser
+	st   *requestState
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	b.st.countRequestBody(n)
+	return n, err
+}
+
+func (b *countingBody) Close() error { return b.body.Close() }
+
+// countRequestBody records n streamed body bytes: a streamed body reaches
+// the upstream exactly as received.
+func (st *requestState) countRequestBody(n int) {
+	if n > 0 {
+		st.bodyIn.Add(int64(n))
+		st.bodyOut.Add(int64(n))
+	}
+}
 
 // copyBufferSize is the chunk the stdlib copies bodies with; SSE events and
 // most JSON responses fit in one.

@@ -55,11 +55,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cleanEnv is the test process environment without HEADROOM_PROXY_* values.
+// cleanEnv is the test process environment without HEADROOM_PROXY_* and
+// HEADROOM_CCR_* values.
 func cleanEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HEADROOM_PROXY_") {
+		if !strings.HasPrefix(kv, "HEADROOM_PROXY_") && !strings.HasPrefix(kv, "HEADROOM_CCR_") {
 			env = append(env, kv)
 		}
 	}
@@ -104,6 +105,26 @@ func TestStartupErrorsExitNonZeroWithClearMessage(t *testing.T) {
 	}
 }
 
+// TestUnusableCCRStoreAbortsStartup: with --compression the store is opened
+// before listening, and a store that cannot open is fatal (exit 1), never
+// replaced by an in-memory one.
+func TestUnusableCCRStoreAbortsStartup(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A path under a regular file cannot be created.
+	_, stderr, code := run(t, cleanEnv("HEADROOM_CCR_BACKEND=sqlite", "HEADROOM_CCR_SQLITE_PATH="+filepath.Join(blocker, "ccr.db")),
+		"--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "--compression")
+	if code != 1 || !strings.Contains(stderr, "open CCR store") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming the CCR store", code, stderr)
+	}
+	_, stderr, code = run(t, cleanEnv("HEADROOM_CCR_BACKEND=floppy"), "--upstream", "http://127.0.0.1:1")
+	if code != 2 || !strings.Contains(stderr, "floppy") {
+		t.Errorf("bad backend: exit %d, stderr %q; want exit 2 naming it", code, stderr)
+	}
+}
+
 func TestVersionAndHelp(t *testing.T) {
 	out, _, code := run(t, cleanEnv(), "--version")
 	if code != 0 || out != version.Version+"\n" {
@@ -117,6 +138,8 @@ func TestVersionAndHelp(t *testing.T) {
 		"--listen", "--upstream", "--upstream-timeout", "--upstream-connect-timeout", "--max-body-bytes",
 		"--log-level", "--rewrite-host", "--no-rewrite-host", "--graceful-shutdown-timeout",
 		"--strip-internal-headers", "--compression", "--version", "HEADROOM_PROXY_COMPRESSION", "default 600s",
+		"--compression-max-body-bytes", "--cache-control-auto-frozen", "--auth-mode-policy-enforcement",
+		"--retrieve-allow", "--ccr-backend", "HEADROOM_CCR_BACKEND",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help does not mention %q", want)
@@ -131,7 +154,7 @@ func TestServesAndExitsZeroOnSIGTERM(t *testing.T) {
 	down := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(binary(t), "--listen", "127.0.0.1:0", "--graceful-shutdown-timeout", "2s")
-	cmd.Env = cleanEnv("HEADROOM_PROXY_UPSTREAM=http://"+down, "HEADROOM_PROXY_COMPRESSION=on")
+	cmd.Env = cleanEnv("HEADROOM_PROXY_UPSTREAM=http://"+down, "HEADROOM_PROXY_COMPRESSION=on", "HEADROOM_CCR_BACKEND=memory")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

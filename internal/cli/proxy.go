@@ -3,14 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 
-	"github.com/headroom-go/headroom/internal/version"
-	"github.com/headroom-go/headroom/proxy"
-	"github.com/headroom-go/headroom/proxy/proxyflags"
+	"github.com/headroom-go/headroom/proxy/proxycmd"
 )
 
 func init() {
@@ -22,39 +17,18 @@ func init() {
 }
 
 // runProxy runs the proxy until ctx is cancelled (SIGINT or SIGTERM in the
-// binary), taking its flags and HEADROOM_PROXY_* variables from proxyflags
-// so it accepts exactly what headroom-proxy accepts. Logs are JSON lines on
-// standard output, as headroom-proxy writes them.
+// binary) through proxycmd.Run, the start-up headroom-proxy uses, so both
+// accept exactly the same flags and HEADROOM_PROXY_* / HEADROOM_CCR_*
+// variables. Logs are JSON lines on standard output.
 func runProxy(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("headroom proxy", flag.ContinueOnError)
-	flags := proxyflags.Bind(fs)
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.SetOutput(io.Discard) // Main reports the error once; help goes to stdout
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			flags.PrintUsage(env.Stdout)
-			return nil
-		}
-		return usagef("proxy", "proxy: %w", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("proxy", "proxy: unexpected argument %q (a boolean flag takes its value attached, as in --rewrite-host=false)", fs.Arg(0))
-	}
-	if *showVersion {
-		_, err := fmt.Fprintln(env.Stdout, version.Version)
-		return err
-	}
-	cfg, err := flags.Config(env.getenv)
-	if err != nil {
-		return usagef("proxy", "proxy: %w", err)
-	}
-	logger := slog.New(slog.NewJSONHandler(env.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	srv, err := proxy.New(cfg, logger)
-	if err != nil {
-		return usagef("proxy", "proxy: %w", err)
-	}
-	if err := srv.ListenAndServe(ctx); err != nil {
+	err := proxycmd.Run(ctx, "headroom proxy", args, proxycmd.Env{Stdout: env.Stdout, Getenv: env.getenv})
+	var ue *proxycmd.UsageError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return usagef("proxy", "proxy: %w", ue.Err)
+	default:
 		return fmt.Errorf("proxy: %w", err)
 	}
-	return nil
 }

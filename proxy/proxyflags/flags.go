@@ -1,5 +1,6 @@
 // Package proxyflags binds the proxy's command-line flags and their
-// HEADROOM_PROXY_* environment variables to a proxy.Config, so the
+// HEADROOM_PROXY_* environment variables to a proxy.Config, and the CCR
+// store's --ccr-* flags (HEADROOM_CCR_*) to a backend.Config, so the
 // headroom-proxy binary and any other command that runs the proxy accept
 // exactly the same options. Precedence: a flag given on the command line,
 // then its environment variable, then the default.
@@ -10,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/headroom-go/headroom/ccr/backend"
 	"github.com/headroom-go/headroom/proxy"
 )
 
@@ -28,15 +31,21 @@ const (
 	EnvGracefulShutdownTimeout = "HEADROOM_PROXY_GRACEFUL_SHUTDOWN_TIMEOUT"
 	EnvStripInternalHeaders    = "HEADROOM_PROXY_STRIP_INTERNAL_HEADERS"
 	EnvCompression             = "HEADROOM_PROXY_COMPRESSION"
+	EnvCompressionMaxBodyBytes = "HEADROOM_PROXY_COMPRESSION_MAX_BODY_BYTES"
+	EnvCacheControlAutoFrozen  = "HEADROOM_PROXY_CACHE_CONTROL_AUTO_FROZEN"
+	EnvAuthModePolicy          = "HEADROOM_PROXY_AUTH_MODE_POLICY_ENFORCEMENT"
+	EnvRetrieveAllow           = "HEADROOM_PROXY_RETRIEVE_ALLOW"
 )
 
 // Flags holds the values bound to a flag.FlagSet. Create it with Bind, parse
-// the FlagSet, then call Config.
+// the FlagSet, then call Config (and CCR for the store).
 type Flags struct {
-	fs    *flag.FlagSet
-	specs []spec
+	fs     *flag.FlagSet
+	specs  []spec
+	getenv func(string) string
 
 	cfg           proxy.Config
+	ccr           *backend.Config
 	rewriteHost   bool
 	noRewriteHost bool
 }
@@ -46,11 +55,17 @@ type spec struct {
 	name, env, arg, def, usage string
 }
 
-// Bind registers every proxy flag on fs and sets fs.Usage to print them
-// with their environment variables and defaults. Flags already on fs (such
-// as a command's own --version) are listed after them.
-func Bind(fs *flag.FlagSet) *Flags {
-	f := &Flags{fs: fs, rewriteHost: true}
+// Bind registers every proxy flag and the --ccr-* store flags on fs and
+// sets fs.Usage to print them with their environment variables and
+// defaults. Flags already on fs (such as a command's own --version) are
+// listed after them. getenv (os.Getenv in a binary; nil means no variable
+// is set) supplies the environment fallbacks; the error is a malformed
+// HEADROOM_CCR_* variable, which the store flags check at bind time.
+func Bind(fs *flag.FlagSet, getenv func(string) string) (*Flags, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	f := &Flags{fs: fs, getenv: getenv, rewriteHost: true}
 	f.cfg.MaxBodyBytes = proxy.DefaultMaxBodyBytes
 	f.cfg.UpstreamTimeout = proxy.DefaultUpstreamTimeout
 	f.cfg.UpstreamConnectTimeout = proxy.DefaultUpstreamConnectTimeout
@@ -74,13 +89,29 @@ func Bind(fs *flag.FlagSet) *Flags {
 		"keep the client's Host header; wins over --rewrite-host"})
 	f.add(&durationValue{&f.cfg.GracefulShutdownTimeout}, spec{"graceful-shutdown-timeout", EnvGracefulShutdownTimeout, "DURATION", "30s",
 		"on SIGTERM/SIGINT, how long in-flight requests and streams may finish before they are closed"})
-	f.add(&stripValue{&f.cfg.ForwardInternalHeaders}, spec{"strip-internal-headers", EnvStripInternalHeaders, "MODE", "enabled",
+	f.add(&disabledValue{&f.cfg.ForwardInternalHeaders, "strip-internal-headers"}, spec{"strip-internal-headers", EnvStripInternalHeaders, "MODE", "enabled",
 		"enabled strips x-headroom-* request headers before forwarding; disabled forwards them"})
 	f.add(&boolValue{&f.cfg.Compression}, spec{"compression", EnvCompression, "[=BOOL]", "false",
-		"buffer JSON bodies of POST /v1/messages, /v1/chat/completions and /v1/responses for compression (no compressor is wired yet: bytes pass unchanged)"})
+		"compress the live zone of JSON POST /v1/messages, /v1/chat/completions and /v1/responses bodies " +
+			"(buffered; any failure forwards the original bytes) and open the CCR store below"})
+	f.add(&byteSizeValue{&f.cfg.CompressionMaxBodyBytes}, spec{"compression-max-body-bytes", EnvCompressionMaxBodyBytes, "SIZE", "the --max-body-bytes value",
+		"largest body the compression path buffers; larger ones are answered 413 without contacting the upstream"})
+	f.add(&disabledValue{&f.cfg.CacheControlAutoFrozenDisabled, "cache-control-auto-frozen"}, spec{"cache-control-auto-frozen", EnvCacheControlAutoFrozen, "MODE", "enabled",
+		"enabled never compresses Anthropic messages up to the last one with a cache_control marker; disabled ignores the markers"})
+	f.add(&disabledValue{&f.cfg.AuthModePolicyEnforcementDisabled, "auth-mode-policy-enforcement"}, spec{"auth-mode-policy-enforcement", EnvAuthModePolicy, "MODE", "enabled",
+		"enabled derives each request's compression policy from its auth mode (payg, oauth, subscription); disabled uses the payg policy for all " +
+			"(cache-stabilising rewrites still run for payg callers only)"})
+	f.add(&prefixListValue{&f.cfg.RetrieveAllow}, spec{"retrieve-allow", EnvRetrieveAllow, "NETS", "loopback",
+		"clients GET /v1/retrieve/{hash} answers: comma-separated CIDRs or IPs, \"loopback\" or \"any\"; others get 403"})
+
+	ccr, err := backend.Bind(fs, getenv)
+	if err != nil {
+		return nil, err
+	}
+	f.ccr = ccr
 
 	fs.Usage = func() { f.PrintUsage(fs.Output()) }
-	return f
+	return f, nil
 }
 
 func (f *Flags) add(v flag.Value, s spec) {
@@ -89,11 +120,12 @@ func (f *Flags) add(v flag.Value, s spec) {
 }
 
 // Config returns the configuration after the FlagSet was parsed: flags
-// given on the command line win, then non-empty environment variables read
-// through getenv (os.Getenv in a binary), then defaults. A bad environment
-// value is an error naming the variable; a missing upstream is an error
-// wrapping proxy.ErrNoUpstream.
-func (f *Flags) Config(getenv func(string) string) (proxy.Config, error) {
+// given on the command line win, then non-empty environment variables, then
+// defaults. A bad environment value is an error naming the variable; a
+// missing upstream is an error wrapping proxy.ErrNoUpstream. The Store and
+// Registry fields are left nil for the caller to fill.
+func (f *Flags) Config() (proxy.Config, error) {
+	getenv := f.getenv
 	set := make(map[string]bool)
 	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	for _, s := range f.specs {
@@ -114,6 +146,15 @@ func (f *Flags) Config(getenv func(string) string) (proxy.Config, error) {
 	cfg := f.cfg
 	cfg.PreserveHost = f.noRewriteHost || !f.rewriteHost
 	return cfg, nil
+}
+
+// CCR returns the CCR store configuration after the FlagSet was parsed,
+// validated (without opening anything).
+func (f *Flags) CCR() (backend.Config, error) {
+	if err := f.ccr.Validate(); err != nil {
+		return backend.Config{}, err
+	}
+	return *f.ccr, nil
 }
 
 // PrintUsage writes the help text: every proxy flag with its argument,
@@ -139,8 +180,20 @@ func (f *Flags) PrintUsage(w io.Writer) {
 		meta = append(meta, "default "+s.def)
 		fmt.Fprintf(w, "        (%s)\n", strings.Join(meta, ", "))
 	}
+	fmt.Fprintf(w, "\nCCR store (where compressed originals are kept for retrieval; opened with --compression):\n")
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if !known[fl.Name] && strings.HasPrefix(fl.Name, "ccr-") {
+			known[fl.Name] = true
+			fmt.Fprintf(w, "  --%s\n        %s\n", fl.Name, fl.Usage)
+		}
+	})
+	first := true
 	f.fs.VisitAll(func(fl *flag.Flag) {
 		if !known[fl.Name] {
+			if first {
+				fmt.Fprintf(w, "\nOther flags:\n")
+				first = false
+			}
 			fmt.Fprintf(w, "  --%s\n        %s\n", fl.Name, fl.Usage)
 		}
 	})
@@ -251,25 +304,79 @@ func (v *boolValue) Set(s string) error {
 	return nil
 }
 
-// stripValue maps enabled|disabled onto Config.ForwardInternalHeaders
-// (which is the inverse: disabled stripping means forwarding).
-type stripValue struct{ forward *bool }
+// disabledValue maps enabled|disabled onto a Config field that is true when
+// the feature is off, so the zero Config keeps every feature enabled.
+type disabledValue struct {
+	disabled *bool
+	name     string
+}
 
-func (v *stripValue) String() string {
-	if v.forward != nil && *v.forward {
+func (v *disabledValue) String() string {
+	if v.disabled != nil && *v.disabled {
 		return "disabled"
 	}
 	return "enabled"
 }
-func (v *stripValue) Set(s string) error {
+func (v *disabledValue) Set(s string) error {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "enabled":
-		*v.forward = false
+		*v.disabled = false
 	case "disabled":
-		*v.forward = true
+		*v.disabled = true
 	default:
-		return fmt.Errorf("strip-internal-headers %q: want enabled or disabled", s)
+		return fmt.Errorf("%s %q: want enabled or disabled", v.name, s)
 	}
+	return nil
+}
+
+// prefixListValue parses --retrieve-allow: comma-separated CIDRs or bare
+// IPs (a single host), plus the words loopback and any.
+type prefixListValue struct{ p *[]netip.Prefix }
+
+func (v *prefixListValue) String() string {
+	if v.p == nil || *v.p == nil {
+		return "loopback"
+	}
+	parts := make([]string, len(*v.p))
+	for i, p := range *v.p {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *prefixListValue) Set(s string) error {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		switch strings.ToLower(part) {
+		case "":
+			continue
+		case "loopback":
+			out = append(out, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+			continue
+		case "any":
+			out = append(out, netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"))
+			continue
+		}
+		if strings.Contains(part, "/") {
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return fmt.Errorf("retrieve-allow %q: %w", part, err)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return fmt.Errorf("retrieve-allow %q: want a CIDR, an IP, loopback or any", part)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	if len(out) == 0 {
+		return fmt.Errorf("retrieve-allow %q: no network given (use loopback for the default)", s)
+	}
+	*v.p = out
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +20,14 @@ func parse(t *testing.T, args []string, env map[string]string) (proxy.Config, er
 	t.Helper()
 	fs := flag.NewFlagSet("headroom-proxy", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	f := Bind(fs)
+	f, err := Bind(fs, func(k string) string { return env[k] })
+	if err != nil {
+		return proxy.Config{}, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return proxy.Config{}, err
 	}
-	return f.Config(func(k string) string { return env[k] })
+	return f.Config()
 }
 
 func TestDefaults(t *testing.T) {
@@ -39,7 +44,7 @@ func TestDefaults(t *testing.T) {
 		LogLevel:                slog.LevelInfo,
 		GracefulShutdownTimeout: 30 * time.Second,
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", cfg, want)
 	}
 }
@@ -67,7 +72,7 @@ func TestFlagBeatsEnvBeatsDefault(t *testing.T) {
 		MaxBodyBytes: 1 << 30, LogLevel: slog.LevelDebug, PreserveHost: true,
 		GracefulShutdownTimeout: 90 * time.Second, ForwardInternalHeaders: true, Compression: true,
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("from env\n got %+v\nwant %+v", cfg, want)
 	}
 
@@ -85,7 +90,7 @@ func TestFlagBeatsEnvBeatsDefault(t *testing.T) {
 		MaxBodyBytes: 512 << 10, LogLevel: slog.LevelWarn,
 		GracefulShutdownTimeout: 90 * time.Second,
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("flags over env\n got %+v\nwant %+v", cfg, want)
 	}
 }
@@ -187,7 +192,10 @@ func TestParseDuration(t *testing.T) {
 
 func TestUsageListsEveryFlagWithEnvAndDefault(t *testing.T) {
 	fs := flag.NewFlagSet("headroom-proxy", flag.ContinueOnError)
-	f := Bind(fs)
+	f, err := Bind(fs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	f.PrintUsage(&buf)
 	help := buf.String()
@@ -200,5 +208,82 @@ func TestUsageListsEveryFlagWithEnvAndDefault(t *testing.T) {
 		if s.env != "" && !strings.Contains(help, "env "+s.env+", default "+s.def) {
 			t.Errorf("help does not give env and default for --%s", s.name)
 		}
+	}
+}
+
+func TestCompressionFlags(t *testing.T) {
+	env := map[string]string{
+		EnvCompressionMaxBodyBytes: "2MB",
+		EnvCacheControlAutoFrozen:  "disabled",
+		EnvAuthModePolicy:          "DISABLED",
+		EnvRetrieveAllow:           "10.0.0.0/8, 192.168.1.7",
+	}
+	cfg, err := parse(t, []string{"--upstream", "http://h"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAllow := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}
+	if cfg.CompressionMaxBodyBytes != 2_000_000 || !cfg.CacheControlAutoFrozenDisabled ||
+		!cfg.AuthModePolicyEnforcementDisabled || !reflect.DeepEqual(cfg.RetrieveAllow, wantAllow) {
+		t.Errorf("from env: %+v", cfg)
+	}
+
+	cfg, err = parse(t, []string{"--upstream", "http://h", "--compression-max-body-bytes", "1KiB",
+		"--cache-control-auto-frozen", "enabled", "--auth-mode-policy-enforcement=enabled",
+		"--retrieve-allow", "loopback,::ffff:10.1.2.3"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("10.1.2.3/32")}
+	if cfg.CompressionMaxBodyBytes != 1024 || cfg.CacheControlAutoFrozenDisabled ||
+		cfg.AuthModePolicyEnforcementDisabled || !reflect.DeepEqual(cfg.RetrieveAllow, wantAllow) {
+		t.Errorf("flags over env: %+v", cfg)
+	}
+
+	cfg, err = parse(t, []string{"--upstream", "http://h", "--retrieve-allow", "any"}, nil)
+	if err != nil || len(cfg.RetrieveAllow) != 2 || cfg.RetrieveAllow[0].Bits() != 0 || cfg.RetrieveAllow[1].Bits() != 0 {
+		t.Errorf("--retrieve-allow any: %v, %v", cfg.RetrieveAllow, err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cache-control-auto-frozen", "off"}, "cache-control-auto-frozen \"off\": want enabled or disabled"},
+		{[]string{"--auth-mode-policy-enforcement", "yes"}, "auth-mode-policy-enforcement \"yes\""},
+		{[]string{"--retrieve-allow", "10.0.0.0/33"}, "retrieve-allow"},
+		{[]string{"--retrieve-allow", "example.com"}, "want a CIDR, an IP, loopback or any"},
+		{[]string{"--retrieve-allow", " , "}, "no network given"},
+		{[]string{"--compression-max-body-bytes", "0"}, "byte size"},
+	} {
+		if _, err := parse(t, append([]string{"--upstream", "http://h"}, tc.args...), nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want it to contain %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestCCRFlagsAreBoundWithTheirEnvironment(t *testing.T) {
+	fs := flag.NewFlagSet("headroom-proxy", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f, err := Bind(fs, func(k string) string {
+		return map[string]string{"HEADROOM_CCR_BACKEND": "memory", "HEADROOM_CCR_TTL_SECONDS": "60"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Parse([]string{"--upstream", "http://h", "--ccr-ttl", "2m"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.CCR()
+	if err != nil || c.Backend != "memory" || c.TTL != 2*time.Minute {
+		t.Errorf("CCR() = %+v, %v; want memory backend from env, TTL 2m from the flag", c, err)
+	}
+	if _, err := Bind(flag.NewFlagSet("x", flag.ContinueOnError), func(k string) string {
+		if k == "HEADROOM_CCR_BACKEND" {
+			return "floppy"
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), "floppy") {
+		t.Errorf("bad HEADROOM_CCR_BACKEND: error %v", err)
 	}
 }
