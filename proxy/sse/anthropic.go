@@ -30,8 +30,8 @@ type AnthropicEvent struct {
 	Message *AnthropicMessage
 	// Block is set for content_block_start: the block as announced.
 	Block *AnthropicContentBlock
-	// Delta is set for content_block_delta.
-	Delta *AnthropicDelta
+	// Delta is set for content_block_delta (zero otherwise).
+	Delta AnthropicDelta
 	// StopReason and StopSequence are set from a message_delta.
 	StopReason, StopSequence string
 	// Usage is set when a message_start or message_delta carried usage.
@@ -117,6 +117,7 @@ type AnthropicStream struct {
 	blocks   []*anthropicBlock
 	usage    Usage
 	hasUsage bool
+	slowOnly bool // test seam: skip the fast path
 }
 
 var _ Parser = (*AnthropicStream)(nil)
@@ -131,6 +132,21 @@ type anthropicUsageWire struct {
 	OutputTokens        *int64 `json:"output_tokens"`
 	CacheCreationTokens *int64 `json:"cache_creation_input_tokens"`
 	CacheReadTokens     *int64 `json:"cache_read_input_tokens"`
+}
+
+// anthropicDeltaWire is the delta of content_block_delta and of
+// message_delta (stop_reason, stop_sequence).
+type anthropicDeltaWire struct {
+	Type         string          `json:"type"`
+	Text         string          `json:"text"`
+	Thinking     string          `json:"thinking"`
+	PartialJSON  string          `json:"partial_json"`
+	Signature    string          `json:"signature"`
+	Citation     json.RawMessage `json:"citation"`
+	StopReason   *string         `json:"stop_reason"`
+	StopSequence *string         `json:"stop_sequence"`
+
+	index int // the fast path's storage for anthropicWire.Index
 }
 
 type anthropicWire struct {
@@ -149,16 +165,7 @@ type anthropicWire struct {
 		Thinking string          `json:"thinking"`
 		Input    json.RawMessage `json:"input"`
 	} `json:"content_block"`
-	Delta *struct {
-		Type         string          `json:"type"`
-		Text         string          `json:"text"`
-		Thinking     string          `json:"thinking"`
-		PartialJSON  string          `json:"partial_json"`
-		Signature    string          `json:"signature"`
-		Citation     json.RawMessage `json:"citation"`
-		StopReason   *string         `json:"stop_reason"`
-		StopSequence *string         `json:"stop_sequence"`
-	} `json:"delta"`
+	Delta *anthropicDeltaWire `json:"delta"`
 	Usage *anthropicUsageWire `json:"usage"`
 	Error *struct {
 		Type    string `json:"type"`
@@ -167,7 +174,7 @@ type anthropicWire struct {
 }
 
 // Observe implements Parser.
-func (s *AnthropicStream) Observe(ev *Event) { _, _ = s.Decode(ev) }
+func (s *AnthropicStream) Observe(ev Event) { _, _ = s.Decode(&ev) }
 
 // Decode decodes one framed event, updates the stream state and returns
 // the typed event. An event it skips (unnamed, unknown, malformed, over a
@@ -192,11 +199,22 @@ func (s *AnthropicStream) Decode(ev *Event) (AnthropicEvent, error) {
 	default:
 		return out, s.t.problem(ErrUnknownEvent, "sse_unknown_event", "event "+ev.Name)
 	}
-	var w anthropicWire
-	if err := json.Unmarshal(ev.Data, &w); err != nil {
-		return out, s.t.problem(ErrMalformedEvent, "sse_event_malformed", ev.Name+": "+err.Error())
+	// Most events of a stream are content_block_delta: decode them without
+	// reflection, and keep their wire structs on the stack (the general
+	// decoder's must live on the heap).
+	var fastWire anthropicWire
+	var fastDelta anthropicDeltaWire
+	var w *anthropicWire
+	if ev.Name == AnthropicContentBlockDelta && !s.slowOnly && fastAnthropicDelta(ev.Data, &fastWire, &fastDelta) {
+		w = &fastWire
+	} else {
+		slow := new(anthropicWire)
+		if err := json.Unmarshal(ev.Data, slow); err != nil {
+			return out, s.t.problem(ErrMalformedEvent, "sse_event_malformed", ev.Name+": "+err.Error())
+		}
+		w = slow
 	}
-	if err := s.apply(&w, &out); err != nil {
+	if err := s.apply(w, &out); err != nil {
 		return out, err
 	}
 	s.t.sum.Events++
@@ -274,7 +292,7 @@ func (s *AnthropicStream) applyBlock(w *anthropicWire, out *AnthropicEvent) erro
 		if d == nil {
 			return s.malformed("content_block_delta without delta")
 		}
-		out.Delta = &AnthropicDelta{Type: d.Type, Text: d.Text, Thinking: d.Thinking,
+		out.Delta = AnthropicDelta{Type: d.Type, Text: d.Text, Thinking: d.Thinking,
 			PartialJSON: d.PartialJSON, Signature: d.Signature, Citation: d.Citation}
 		switch d.Type {
 		case AnthropicTextDelta, AnthropicThinkingDelta, AnthropicInputJSONDelta,

@@ -86,7 +86,7 @@ func TestAnthropicToolUseStream(t *testing.T) {
 		if e.Block != nil {
 			start = e.Block
 		}
-		if e.Delta != nil {
+		if e.Delta.Type != "" {
 			fragments = append(fragments, e.Delta.PartialJSON)
 		}
 	}

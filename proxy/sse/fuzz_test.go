@@ -99,9 +99,9 @@ func FuzzStateMachines(f *testing.F) {
 					if err != nil {
 						continue
 					}
-					a.Observe(&e)
-					c.Observe(&e)
-					r.Observe(&e)
+					a.Observe(e)
+					c.Observe(e)
+					r.Observe(e)
 				}
 			}
 			return a, c, r

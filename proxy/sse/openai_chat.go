@@ -158,7 +158,7 @@ type chatWire struct {
 }
 
 // Observe implements Parser.
-func (s *ChatStream) Observe(ev *Event) { _, _ = s.Decode(ev) }
+func (s *ChatStream) Observe(ev Event) { _, _ = s.Decode(&ev) }
 
 // Decode decodes one framed event, updates the stream state and returns
 // the chunk. A named event is unexpected and counted as unknown, but still

@@ -241,7 +241,7 @@ func optIndex(p *int) int {
 }
 
 // Observe implements Parser.
-func (s *ResponsesStream) Observe(ev *Event) { _, _ = s.Decode(ev) }
+func (s *ResponsesStream) Observe(ev Event) { _, _ = s.Decode(&ev) }
 
 // Decode decodes one framed event, updates the stream state and returns
 // the typed event. An event it skips (unnamed, unknown, malformed, over a

@@ -67,7 +67,7 @@ func BenchmarkParse(b *testing.B) {
 						if err != nil {
 							break
 						}
-						p.Observe(&e)
+						p.Observe(e)
 					}
 				}
 				if p.Summary().Status != StatusCompleted {

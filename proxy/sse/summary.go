@@ -323,8 +323,9 @@ type Options struct {
 // Parser is a provider state machine as the Tee drives it.
 type Parser interface {
 	// Observe feeds one framed event. Bad events are counted in the
-	// summary, never fatal.
-	Observe(ev *Event)
+	// summary, never fatal. The event is passed by value so that the
+	// caller's copy stays on its stack.
+	Observe(ev Event)
 	// Summary returns the stream as seen so far.
 	Summary() Summary
 }

@@ -256,7 +256,7 @@ func (t *Tee) consume() {
 				}
 				continue
 			}
-			t.parser.Observe(&ev)
+			t.parser.Observe(ev)
 		}
 	}
 	sum := t.parser.Summary()
