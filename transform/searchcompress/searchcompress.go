@@ -27,6 +27,7 @@ import (
 
 	"github.com/headroom-go/headroom/ccr"
 	"github.com/headroom-go/headroom/signals"
+	"github.com/headroom-go/headroom/transform/adaptive"
 )
 
 // Config tunes a Compressor. Build one with DefaultConfig and change fields;
@@ -422,7 +423,7 @@ func (c *Compressor) selectMatches(files []fileMatches, bias float64) [][]match 
 			items = append(items, string(buf))
 		}
 	}
-	budget := optimalK(items, bias, DefaultMinTotalMatches, c.cfg.MaxTotalMatches)
+	budget := adaptive.OptimalK(items, bias, DefaultMinTotalMatches, c.cfg.MaxTotalMatches)
 
 	selected := make([][]match, len(files))
 	taken := 0
