@@ -69,3 +69,17 @@ func TestStatsCountsAndNilIsInert(t *testing.T) {
 		t.Fatalf("nil Stats snapshot = %+v", got)
 	}
 }
+
+// The MD5 scheme must give the values Python's hashlib.md5(s).hexdigest()[:24]
+// gives (reference-ccr-signals-tokenizer.md §1.3), or markers recorded by the
+// reference would stop resolving.
+func TestMD5KeyVectors(t *testing.T) {
+	for in, want := range map[string]string{
+		"hello": "5d41402abc4b2a76b9719d91",
+		"":      "d41d8cd98f00b204e9800998",
+	} {
+		if got := ccr.MD5Key([]byte(in)); got != want {
+			t.Errorf("MD5Key(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

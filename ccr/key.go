@@ -1,6 +1,7 @@
 package ccr
 
 import (
+	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -36,6 +37,18 @@ var ErrInvalidKey = errors.New("ccr: invalid key")
 // never on the backend, so a store can be swapped without changing markers.
 func ComputeKey(payload []byte) string {
 	sum := blake3.Sum256(payload)
+	var dst [KeyLen]byte
+	hex.Encode(dst[:], sum[:KeyLen/2])
+	return string(dst[:])
+}
+
+// MD5Key returns the key the reference's diff, log and search compressors
+// and the pipeline's offloads put originals under (their markers read
+// "hash=KEY"): the first KeyLen lowercase hex characters of the MD5 digest.
+// The scheme is kept for parity with recorded outputs; new producers use
+// ComputeKey.
+func MD5Key(payload []byte) string {
+	sum := md5.Sum(payload)
 	var dst [KeyLen]byte
 	hex.Encode(dst[:], sum[:KeyLen/2])
 	return string(dst[:])

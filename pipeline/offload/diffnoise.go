@@ -131,7 +131,7 @@ func (d *DiffNoise) Offload(ctx context.Context, content string, _ transform.Hin
 	if !dropped || out.Len() >= len(content) {
 		return transform.Result{}, transform.Skip(DiffNoiseName, "no droppable hunks")
 	}
-	key := md5Key(content)
+	key := ccr.MD5Key([]byte(content))
 	if err := put(ctx, d.store, DiffNoiseName, key, content); err != nil {
 		return transform.Result{}, err
 	}

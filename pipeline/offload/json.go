@@ -102,7 +102,7 @@ func (j *JSON) Offload(ctx context.Context, content string, h transform.Hints) (
 	if len(res.Compressed) >= len(content) {
 		return transform.Result{}, transform.Skip(JSONName, "no savings after crush")
 	}
-	key := md5Key(content)
+	key := ccr.MD5Key([]byte(content))
 	if err := put(ctx, j.store, JSONName, key, content); err != nil {
 		return transform.Result{}, err
 	}

@@ -16,8 +16,6 @@ package offload
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -28,13 +26,6 @@ import (
 // errNoStore is returned by every constructor given a nil store: an
 // offload without a store would emit markers that resolve nowhere.
 var errNoStore = errors.New("a CCR store is required")
-
-// md5Key is the key the reference's offloads store originals under: the
-// first 24 lowercase hex digits of MD5 over the text.
-func md5Key(s string) string {
-	sum := md5.Sum([]byte(s))
-	return hex.EncodeToString(sum[:12])
-}
 
 // put stores content under key, classifying a failure as Internal.
 func put(ctx context.Context, store ccr.Store, name, key, content string) error {

@@ -11,8 +11,6 @@ package diffcompress
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -199,7 +197,7 @@ func (c *Compressor) Compress(ctx context.Context, content, query string) (Resul
 	if c.cfg.EnableCCR && c.cfg.Store != nil &&
 		float64(res.CompressedLineCount) < float64(n)*c.cfg.CCRLineRatio {
 		payload := []byte(content)
-		key := md5Key(payload)
+		key := ccr.MD5Key(payload)
 		if err := c.cfg.Store.Put(ctx, key, payload); err != nil {
 			return passThrough(content, n), fmt.Errorf("diffcompress: store original under %s: %w", key, err)
 		}
@@ -213,11 +211,4 @@ func (c *Compressor) Compress(ctx context.Context, content, query string) (Resul
 
 func passThrough(content string, n int) Result {
 	return Result{Compressed: content, OriginalLineCount: n, CompressedLineCount: n}
-}
-
-// md5Key is the reference's CCR key for diff, log and search output: the
-// first 24 lowercase hex digits of the MD5 of the original bytes.
-func md5Key(content []byte) string {
-	sum := md5.Sum(content)
-	return hex.EncodeToString(sum[:12])
 }

@@ -12,8 +12,6 @@ package logcompress
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -244,7 +242,7 @@ func (c *Compressor) Compress(ctx context.Context, content string, bias float64)
 	}
 	if c.cfg.EnableCCR && c.cfg.Store != nil && res.CompressionRatio < c.cfg.CCRRatio {
 		payload := []byte(content)
-		key := md5Key(payload)
+		key := ccr.MD5Key(payload)
 		if err := c.cfg.Store.Put(ctx, key, payload); err != nil {
 			stats.Selected = n
 			return passThrough(content, n, format, &stats), fmt.Errorf("logcompress: store original under %s: %w", key, err)
@@ -266,11 +264,4 @@ func passThrough(content string, n int, f Format, s *Stats) Result {
 		CompressionRatio:    1,
 		Stats:               s,
 	}
-}
-
-// md5Key is the reference's CCR key for diff, log and search output: the
-// first 24 lowercase hex digits of the MD5 of the original bytes.
-func md5Key(content []byte) string {
-	sum := md5.Sum(content)
-	return hex.EncodeToString(sum[:12])
 }

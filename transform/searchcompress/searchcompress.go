@@ -15,8 +15,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -234,7 +232,7 @@ func (c *Compressor) Compress(ctx context.Context, content, query string, bias f
 	}
 	var marker, key string
 	if c.cfg.EnableCCR && c.cfg.Store != nil && total >= c.cfg.MinMatchesForCCR && res.CompressionRatio < c.cfg.CCRRatio {
-		key = md5Key(content)
+		key = ccr.MD5Key([]byte(content))
 		marker = "\n[" + strconv.Itoa(total) + " matches compressed to " + strconv.Itoa(kept) +
 			". Retrieve more: hash=" + key + "]"
 	}
@@ -533,13 +531,6 @@ func appendRow(b []byte, path string, m match) []byte {
 	b = strconv.AppendUint(b, m.line, 10)
 	b = append(b, ':')
 	return append(b, m.content...)
-}
-
-// md5Key is the reference's CCR key for diff, log and search output: the
-// first 24 lowercase hex digits of the MD5 of the original bytes.
-func md5Key(content string) string {
-	sum := md5.Sum([]byte(content))
-	return hex.EncodeToString(sum[:12])
 }
 
 func appendASCIILower(dst []byte, s string) []byte {
