@@ -34,12 +34,12 @@ type ChatChoiceDelta struct {
 // ChatToolCallDelta is a fragment of a tool call. The first fragment of a
 // call carries ID, Type and Name; later ones only argument text.
 type ChatToolCallDelta struct {
-	Index               int
-	ID, Type, Name      string
-	Arguments           string
-	HasID, HasName      bool // the fragment set these fields (non-null)
-	HasType             bool
-	ArgumentsWereString bool // arguments was a JSON string (not absent/null)
+	Index          int
+	ID, Type, Name string
+	Arguments      string
+	HasID, HasName bool // the fragment set these fields (non-null)
+	HasType        bool
+	HasArguments   bool // arguments was a JSON string (not absent/null)
 }
 
 // ChatChoice is the accumulated state of one choice.
@@ -290,7 +290,7 @@ func (s *ChatStream) applyDelta(ch *chatChoice, d *ChatChoiceDelta, w *chatDelta
 				}
 			}
 			if f.Arguments != nil {
-				td.Arguments, td.ArgumentsWereString = *f.Arguments, true
+				td.Arguments, td.HasArguments = *f.Arguments, true
 				call.args = s.t.grow(call.args, *f.Arguments)
 			}
 		}

@@ -59,7 +59,7 @@ func TestChatToolCallsKeepFirstIDAndNameAndConcatenateArguments(t *testing.T) {
 	// The later fragment of call 1 carries explicit nulls: the delta
 	// reports them as not set, and the accumulated call keeps its id/name.
 	d := chunks[5].Choices[0].ToolCalls[0]
-	if d.Index != 1 || d.HasID || d.HasName || !d.ArgumentsWereString || d.Arguments != `{"hash": "a1b2c3"}` {
+	if d.Index != 1 || d.HasID || d.HasName || !d.HasArguments || d.Arguments != `{"hash": "a1b2c3"}` {
 		t.Errorf("null-id fragment %+v", d)
 	}
 	calls := s.Choices()[0].ToolCalls
