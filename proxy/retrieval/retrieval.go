@@ -223,8 +223,8 @@ type Stats struct {
 }
 
 type counters struct {
-	injections, sticky, clientTool                  atomic.Int64
-	hits, misses, expired, storeErrors, malformed   atomic.Int64
+	injections, sticky, clientTool                   atomic.Int64
+	hits, misses, expired, storeErrors, malformed    atomic.Int64
 	rounds, contFailures, capReached, mixed, sErrors atomic.Int64
 }
 

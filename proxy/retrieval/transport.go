@@ -91,10 +91,10 @@ func mediaType(h http.Header) string {
 type callState uint8
 
 const (
-	noCalls     callState = iota // nothing for the proxy to do
-	onlyRetrieve                 // resolve them and continue
-	mixedCalls                   // headroom_retrieve next to client tools
-	unsupported                  // a shape the proxy does not continue (several choices)
+	noCalls      callState = iota // nothing for the proxy to do
+	onlyRetrieve                  // resolve them and continue
+	mixedCalls                    // headroom_retrieve next to client tools
+	unsupported                   // a shape the proxy does not continue (several choices)
 )
 
 // nonStream runs the rounds for a JSON answer.
