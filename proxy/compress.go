@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/headroom-go/headroom/authmode"
@@ -34,6 +35,7 @@ const (
 	eventPassthroughModified = "passthrough_bytes_modified"
 	eventServiceTierUnknown  = "service_tier_unknown"
 	eventTTLOrder            = "cache_control_ttl_order"
+	eventCacheAligner        = "cache_aligner_volatile_content"
 	compressionModeLiveZone  = "live_zone"
 )
 
@@ -116,11 +118,11 @@ func (s *Server) runCompression(c *compression) error {
 	}
 	c.val, c.valid = v, true
 
-	t = time.Now()
-	s.observeBody(ctx, c, v)
-	s.metrics.observeStage(stageObserve, time.Since(t))
+	policy := s.classify(ctx, c)
 
-	s.classify(ctx, c)
+	t = time.Now()
+	s.observeBody(ctx, c, v, policy)
+	s.metrics.observeStage(stageObserve, time.Since(t))
 
 	t = time.Now()
 	norm := cachestab.Normalize(v, c.ep, c.mode)
@@ -146,10 +148,12 @@ func (s *Server) runCompression(c *compression) error {
 	return nil
 }
 
-// classify derives the auth mode and logs the resolved policy.
-func (s *Server) classify(ctx context.Context, c *compression) {
+// classify derives the auth mode and the policy, and logs them.
+func (s *Server) classify(ctx context.Context, c *compression) authmode.Policy {
 	res := authmode.Classify(c.r.Header)
 	c.mode = res.Mode
+	enforce := !s.cfg.AuthModePolicyEnforcementDisabled
+	p := authmode.ResolvePolicy(res.Mode, enforce)
 	if res.BadUserAgent {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "unreadable header",
 			slog.String("event", authmode.EventUnparseableUserAgent), slog.String("request_id", c.st.id))
@@ -159,10 +163,8 @@ func (s *Server) classify(ctx context.Context, c *compression) {
 			slog.String("event", authmode.EventUnparseableAuthorization), slog.String("request_id", c.st.id))
 	}
 	if !s.log.Enabled(ctx, slog.LevelDebug) {
-		return
+		return p
 	}
-	enforce := !s.cfg.AuthModePolicyEnforcementDisabled
-	p := authmode.ResolvePolicy(res.Mode, enforce)
 	s.log.LogAttrs(ctx, slog.LevelDebug, "auth mode",
 		slog.String("event", authmode.EventClassified), slog.String("request_id", c.st.id),
 		slog.String("auth_mode", res.Mode.String()))
@@ -172,6 +174,7 @@ func (s *Server) classify(ctx context.Context, c *compression) {
 		slog.Bool("live_zone_only", p.LiveZoneOnly), slog.Bool("cache_aligner_enabled", p.CacheAlignerEnabled),
 		slog.Any("volatile_token_threshold", p.VolatileTokenThreshold),
 		slog.Float64("max_lossy_ratio", float64(p.MaxLossyRatio)), slog.Bool("toin_read_only", p.TOINReadOnly))
+	return p
 }
 
 // compressLiveZone runs the endpoint's live-zone pass on the current body.
@@ -374,9 +377,10 @@ func (s *Server) logSteps(ctx context.Context, c *compression, steps []cachestab
 }
 
 // observeBody runs the read-only detectors on the client's body: volatile
-// content (E5), cache drift (E6) and, for Responses, the request's service
-// tier. They log and count; they never change the request.
-func (s *Server) observeBody(ctx context.Context, c *compression, v jsonx.Value) {
+// content (E5), cache drift (E6), the CacheAligner in its detect-and-warn
+// mode (when the policy enables it) and, for Responses, the request's
+// service tier. They log and count; they never change the request.
+func (s *Server) observeBody(ctx context.Context, c *compression, v jsonx.Value, policy authmode.Policy) {
 	for _, f := range observe.DetectVolatile(v, c.ep) {
 		kind := f.Kind.String()
 		s.metrics.volatile.WithLabelValues(kind).Inc()
@@ -400,6 +404,10 @@ func (s *Server) observeBody(ctx context.Context, c *compression, v jsonx.Value)
 			slog.String("previous_hash_prefix", f.Previous), slog.String("current_hash_prefix", f.Current))
 	}
 
+	if policy.CacheAlignerEnabled {
+		s.checkAlignment(ctx, c, v)
+	}
+
 	if c.ep == cachestab.Responses {
 		if tv, ok := v.Get("service_tier"); ok {
 			if tier, ok := tv.Str(); ok {
@@ -415,6 +423,73 @@ func (s *Server) observeBody(ctx context.Context, c *compression, v jsonx.Value)
 			}
 		}
 	}
+}
+
+// checkAlignment runs the CacheAligner's detect-only check over the
+// request's system text and warns about volatile tokens in it (dates,
+// UUIDs, JWTs, hashes) that would change the cached prefix on every call.
+// The checker reads chat-shaped messages, so Anthropic's top-level system
+// and Responses' instructions are presented as one system message.
+func (s *Server) checkAlignment(ctx context.Context, c *compression, v jsonx.Value) {
+	var msgs jsonx.Value
+	switch c.ep {
+	case cachestab.ChatCompletions:
+		msgs, _ = v.Get("messages")
+	case cachestab.Messages:
+		msgs = systemMessages(v, "system")
+	case cachestab.Responses:
+		msgs = systemMessages(v, "instructions")
+	}
+	if msgs.Kind() != jsonx.Array || msgs.Len() == 0 {
+		return
+	}
+	rep, err := s.aligner.Check(msgs, 0)
+	if err != nil {
+		return // not a message list it can read: nothing to say
+	}
+	if len(rep.Findings) > 0 {
+		s.metrics.alignerFindings.Add(float64(len(rep.Findings)))
+	}
+	for _, w := range rep.Warnings {
+		labels := make([]string, len(rep.Findings))
+		for i, f := range rep.Findings {
+			labels[i] = f.Label
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, w,
+			slog.String("event", eventCacheAligner), slog.String("request_id", c.st.id),
+			slog.Any("labels", labels), slog.String("stable_prefix_hash", rep.CacheMetrics.StablePrefixHash))
+	}
+}
+
+// systemMessages wraps the text of a top-level system field (a string, or
+// an array of text blocks joined by newlines) as a one-message chat array.
+func systemMessages(v jsonx.Value, field string) jsonx.Value {
+	sv, ok := v.Get(field)
+	if !ok {
+		return jsonx.Value{}
+	}
+	text, ok := sv.Str()
+	if !ok && sv.Kind() == jsonx.Array {
+		var b strings.Builder
+		for _, blk := range sv.Items() {
+			if tv, ok := blk.Get("text"); ok {
+				if t, ok := tv.Str(); ok {
+					if b.Len() > 0 {
+						b.WriteByte('\n')
+					}
+					b.WriteString(t)
+				}
+			}
+		}
+		text, ok = b.String(), b.Len() > 0
+	}
+	if !ok {
+		return jsonx.Value{}
+	}
+	return jsonx.ArrayValue([]jsonx.Value{jsonx.ObjectValue([]jsonx.Member{
+		{Key: "role", Value: jsonx.StringValue("system")},
+		{Key: "content", Value: jsonx.StringValue(text)},
+	})})
 }
 
 // compressionFailed logs and counts a failure that sends the original

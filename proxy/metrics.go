@@ -107,6 +107,7 @@ type metrics struct {
 	transformMax     *maxGauge
 	volatile         *prometheus.CounterVec // kind
 	drift            prometheus.Counter
+	alignerFindings  prometheus.Counter
 	hitRate          *prometheus.HistogramVec // provider
 	usageTokens      *prometheus.CounterVec   // provider, kind
 	rateLimit        [4]*prometheus.GaugeVec  // provider
@@ -187,6 +188,10 @@ func newMetrics(reg *prometheus.Registry, store ccr.Store) (*metrics, error) {
 			Name: "proxy_cache_drift_observed_total",
 			Help: "Requests whose system prompt, tools or first messages differed from the same client's previous request.",
 		}),
+		alignerFindings: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "proxy_cache_aligner_findings_total",
+			Help: "Volatile tokens the CacheAligner check found in system prompts (detect-and-warn: requests are not changed).",
+		}),
 		hitRate: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "proxy_cache_hit_rate_per_session",
 			Help:    "Prompt-cache hit rate of streamed responses: cache_read/(input+cache_read+cache_creation).",
@@ -214,7 +219,7 @@ func newMetrics(reg *prometheus.Registry, store ccr.Store) (*metrics, error) {
 	cs := []prometheus.Collector{
 		m.requests, m.requestBytes, m.upstreamBytes, m.responseBytes, m.compressionReqs,
 		m.compressions, m.tokensSaved, m.ratio, m.rejected, m.failures, m.passthroughAlarm,
-		m.transform, m.transformMax, m.volatile, m.drift, m.hitRate, m.usageTokens,
+		m.transform, m.transformMax, m.volatile, m.drift, m.alignerFindings, m.hitRate, m.usageTokens,
 		m.serviceTier, m.responseStatus,
 		m.rateLimit[0], m.rateLimit[1], m.rateLimit[2], m.rateLimit[3],
 	}

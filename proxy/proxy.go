@@ -32,6 +32,7 @@ import (
 	"github.com/headroom-go/headroom/cachestab/observe"
 	"github.com/headroom-go/headroom/internal/version"
 	"github.com/headroom-go/headroom/livezone"
+	"github.com/headroom-go/headroom/transform/cachealign"
 )
 
 // ServiceName is reported by /healthz and in the startup log.
@@ -57,6 +58,9 @@ type Server struct {
 
 	// drift remembers each client's last cache fingerprint (E6).
 	drift *observe.DriftDetector
+	// aligner is the CacheAligner in its detect-and-warn mode; it remembers
+	// the previous system-prompt hash, one per proxy as in the reference.
+	aligner *cachealign.Checker
 	// anthropicCompressor writes its own markers' originals to
 	// Config.Store; nil means livezone's store-less default.
 	anthropicCompressor livezone.BlockCompressor
@@ -112,6 +116,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		metrics:        m,
 		metricsHandler: newMetricsHandler(reg),
 		drift:          drift,
+		aligner:        cachealign.NewChecker(nil),
 	}
 	if cfg.Store != nil {
 		c, err := livezone.NewCompressors(cfg.Store)
@@ -201,7 +206,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // forward sends r to the upstream and relays the answer.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
-	st := &requestState{id: requestID(r.Header), start: time.Now()}
+	st := &requestState{id: requestID(r.Header), start: time.Now(), path: r.URL.Path}
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	st.cancel = cancel
@@ -238,6 +243,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 // because Rewrite, ModifyResponse and ErrorHandler only see the request.
 type requestState struct {
 	id     string
+	path   string // the client's request path (the upstream's may carry a prefix)
 	start  time.Time
 	cancel context.CancelCauseFunc // aborts the upstream exchange
 

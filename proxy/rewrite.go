@@ -71,7 +71,7 @@ func (s *Server) modifyResponse(res *http.Response) error {
 	st := stateFrom(res.Request.Context())
 	st.upstreamStatus = res.StatusCode
 	st.headerLatency = time.Since(st.start)
-	s.metrics.recordRateLimits(res.Request.URL.Path, res.Header)
+	s.metrics.recordRateLimits(st.path, res.Header)
 
 	upID := res.Header.Get(headerUpstreamRequestID)
 	if upID == "" {
@@ -85,7 +85,7 @@ func (s *Server) modifyResponse(res *http.Response) error {
 
 	// A 101 body is the raw upgraded connection; it must not be wrapped.
 	if res.StatusCode != http.StatusSwitchingProtocols && res.Body != nil && res.Body != http.NoBody {
-		res.Body = newIdleTimeoutBody(res.Body, s.cfg.UpstreamTimeout, st)
+		res.Body = s.teeStream(res, st, newIdleTimeoutBody(res.Body, s.cfg.UpstreamTimeout, st))
 	}
 	return nil
 }
