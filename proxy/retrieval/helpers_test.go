@@ -46,8 +46,11 @@ type scriptedUpstream struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	turns []modelTurn
-	reqs  [][]byte
-	hdrs  []http.Header
+	// play, when set, answers instead of turns: the model reading the
+	// n-th request body.
+	play func(n int, body []byte) modelTurn
+	reqs [][]byte
+	hdrs []http.Header
 }
 
 func newUpstream(t *testing.T, turns ...modelTurn) *scriptedUpstream {
@@ -59,8 +62,15 @@ func newUpstream(t *testing.T, turns ...modelTurn) *scriptedUpstream {
 		n := len(u.reqs)
 		u.reqs = append(u.reqs, body)
 		u.hdrs = append(u.hdrs, r.Header.Clone())
-		turn := u.turns[min(n, len(u.turns)-1)]
+		play := u.play
+		var turn modelTurn
+		if play == nil {
+			turn = u.turns[min(n, len(u.turns)-1)]
+		}
 		u.mu.Unlock()
+		if play != nil {
+			turn = play(n, body)
+		}
 		w.Header().Set("Content-Type", turn.ctype)
 		w.WriteHeader(turn.status)
 		fl := w.(http.Flusher)
@@ -244,3 +254,13 @@ func flat(parts ...any) []string {
 
 func ioReadFull(r io.Reader, b []byte) (int, error) { return io.ReadFull(r, b) }
 func ioReadAll(r io.Reader) ([]byte, error)         { return io.ReadAll(r) }
+
+// newPlayingUpstream starts an upstream whose answers are computed from
+// the requests it reads.
+func newPlayingUpstream(t *testing.T, play func(n int, body []byte) modelTurn) *scriptedUpstream {
+	u := newUpstream(t, modelTurn{})
+	u.mu.Lock()
+	u.play = play
+	u.mu.Unlock()
+	return u
+}
