@@ -24,10 +24,12 @@
 // directly; a Go service compressing many pieces of content builds one
 // compress.Compressor and reuses it, as CompressContent builds one per call.
 //
-// Neither function ever loses content. A result's text or body is either
-// strictly fewer tokens than the input, counted with the model's
-// tokenizer, or the input unchanged; every marker in it resolves in the
-// Store to the original it stands for.
+// A result's text or body is either strictly fewer tokens than the input,
+// counted with the model's tokenizer, or the input unchanged, and every
+// marker in it resolves in the Store to the original it stands for. Give a
+// Store whenever lossy compression is acceptable: without one,
+// CompressContent only reformats losslessly, while CompressRequest (like
+// the proxy run without a store) may still drop rows it cannot give back.
 package headroom
 
 import (
