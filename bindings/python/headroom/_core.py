@@ -43,6 +43,8 @@ __all__ = [
     "count_tokens",
     "ccr_get",
     "ccr_len",
+    "compress",
+    "CompressResult",
     "SmartCrusherConfig",
     "SmartCrusher",
     "CrushResult",
@@ -452,6 +454,36 @@ class TextCrusher(object):
         if target_ratio is not None:
             args["target_ratio"] = _need_number("target_ratio", target_ratio)
         return TextCrusherResult(_call("text_crusher.compress", args))
+
+
+class CompressResult(_Record):
+    """compress result: text (what to send), content_type, outcome
+    ("compressed", "unchanged", "not_smaller" or "failed"), steps, markers,
+    passed (steps that did not apply, with reasons), tokens_before,
+    tokens_after, tokens_saved, bytes_before, bytes_after, duration_seconds,
+    and error when the outcome is "failed"."""
+
+    __slots__ = ()
+
+
+def compress(content, query="", bias=0.0, model="", compress_search=False):
+    """Compress one tool output with the full pipeline: detect its type, run
+    the steps for it, and keep the result only if it has fewer tokens for
+    model ("" = the core's default model). Offloaded originals go to the
+    process-wide CCR store, so every marker resolves through ccr_get.
+
+    A failing step does not raise: the result then carries the input
+    unchanged, outcome "failed" and the error text."""
+    if not isinstance(compress_search, bool):
+        raise TypeError("compress_search must be bool, not %s" % type(compress_search).__name__)
+    args = {
+        "content": _need_str("content", content),
+        "query": _need_str("query", query),
+        "bias": _need_number("bias", bias),
+        "model": _need_str("model", model),
+        "compress_search": compress_search,
+    }
+    return CompressResult(_call("compress", args))
 
 
 def hello():

@@ -136,6 +136,27 @@ class CCRTest(unittest.TestCase):
         self.assertIsNone(_core.ccr_get("0" * 24))
 
 
+class CompressTest(unittest.TestCase):
+    def test_large_array_is_offloaded_and_markers_resolve(self):
+        rows = [{"id": i, "level": "error" if i % 50 == 0 else "info", "ms": i % 17} for i in range(300)]
+        content = json.dumps(rows)
+        r = _core.compress(content)
+        self.assertIsInstance(r, _core.CompressResult)
+        self.assertEqual(r.outcome, "compressed", r)
+        self.assertEqual(r.content_type, "json_array")
+        self.assertLess(r.tokens_after, r.tokens_before)
+        self.assertEqual(r.tokens_saved, r.tokens_before - r.tokens_after)
+        self.assertEqual(r.bytes_after, len(r.text.encode("utf-8")))
+        self.assertTrue(r.markers)
+        for key in r.markers:
+            self.assertIsNotNone(_core.ccr_get(key), key)
+
+    def test_short_text_comes_back_unchanged(self):
+        r = _core.compress("just a short note")
+        self.assertEqual(r.text, "just a short note")
+        self.assertNotIn(r.outcome, ("compressed", "failed"))
+
+
 class BadInputTest(unittest.TestCase):
     """Bad arguments raise a Python exception that names the problem; the
     interpreter survives and the core keeps working."""
@@ -176,6 +197,12 @@ class BadInputTest(unittest.TestCase):
             _core.SearchCompressor().compress("a:1:b", bias=True)
         with self.assertRaisesRegex(TypeError, "target_ratio must be a number, not str"):
             _core.TextCrusher().compress("x", target_ratio="half")
+
+    def test_compress_arguments(self):
+        with self.assertRaisesRegex(ValueError, "bias must be non-negative"):
+            _core.compress("x", bias=-1)
+        with self.assertRaisesRegex(TypeError, "compress_search must be bool"):
+            _core.compress("x", compress_search="yes")
 
     def test_unknown_compaction_format(self):
         with self.assertRaisesRegex(ValueError, "unknown compaction format \"csv\"; expected one of: csv-schema, json"):

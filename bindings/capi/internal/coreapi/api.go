@@ -236,6 +236,19 @@ func (r *request) optStr(name, def string) (string, *Error) {
 	return s, nil
 }
 
+// optBool returns an optional boolean argument; absent means def.
+func (r *request) optBool(name string, def bool) (bool, *Error) {
+	v, ok := r.take(name)
+	if !ok {
+		return def, nil
+	}
+	b, ok := v.Bool()
+	if !ok {
+		return false, typeErr("%s must be a boolean, not %s", name, v.Kind())
+	}
+	return b, nil
+}
+
 // optFloat returns an optional number argument; absent means def. A JSON
 // document cannot spell NaN or infinity, so the result is finite.
 func (r *request) optFloat(name string, def float64) (float64, *Error) {

@@ -73,6 +73,8 @@ func TestBadArgumentsAreClassified(t *testing.T) {
 		{"text_crusher.compress", `{"content":"x","target_ratio":"half"}`, KindType, "target_ratio must be a number"},
 		{"text_crusher.config", `{"config":{"target_ratio":0}}`, KindValue, "invalid config"},
 		{"ccr_get", `{"hash":""}`, KindValue, "invalid key"},
+		{"compress", `{"content":"x","bias":-2}`, KindValue, "bias must be non-negative"},
+		{"compress", `{"content":"x","compress_search":"yes"}`, KindType, "compress_search must be a boolean"},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.args, func(t *testing.T) {
@@ -213,5 +215,52 @@ func TestKeywordsReachTheTransform(t *testing.T) {
 	}
 	if one, five := matches(`{"max_matches_per_file":1}`), matches(`{"max_matches_per_file":5}`); one >= five {
 		t.Fatalf("max_matches_per_file 1 kept %d matches, 5 kept %d", one, five)
+	}
+}
+
+// TestCompressOffloadsAndMarkersResolve runs the library entry point on a
+// large log array: the result must be smaller in tokens, and every marker
+// it names must resolve to a stored original.
+func TestCompressOffloadsAndMarkersResolve(t *testing.T) {
+	var items []string
+	for i := range 300 {
+		level := "info"
+		if i%50 == 0 {
+			level = "error"
+		}
+		items = append(items, fmt.Sprintf(`{"id":%d,"level":%q,"message":"request %d served in %dms"}`, i, level, i, i%17))
+	}
+	content := jsonx.Compact(jsonx.StringValue("[" + strings.Join(items, ",") + "]"))
+	res, _ := jsonx.Parse([]byte(mustCall(t, "compress", `{"content":`+content+`}`)))
+	get := func(k string) jsonx.Value { v, _ := res.Get(k); return v }
+	if s, _ := get("outcome").Str(); s != "compressed" {
+		t.Fatalf("outcome = %s in %s", s, jsonx.Compact(res))
+	}
+	before, _ := get("tokens_before").Int64()
+	after, _ := get("tokens_after").Int64()
+	if after >= before {
+		t.Fatalf("tokens %d -> %d", before, after)
+	}
+	markers := get("markers").Items()
+	if len(markers) == 0 {
+		t.Fatalf("no markers in %s", jsonx.Compact(res))
+	}
+	for _, m := range markers {
+		k, _ := m.Str()
+		if got := mustCall(t, "ccr_get", `{"hash":"`+k+`"}`); got == "null" {
+			t.Errorf("marker %s does not resolve", k)
+		}
+	}
+}
+
+func TestCompressLeavesShortTextAlone(t *testing.T) {
+	res, _ := jsonx.Parse([]byte(mustCall(t, "compress", `{"content":"just a short note"}`)))
+	text, _ := res.Get("text")
+	outcome, _ := res.Get("outcome")
+	if s, _ := text.Str(); s != "just a short note" {
+		t.Fatalf("text = %q", s)
+	}
+	if s, _ := outcome.Str(); s == "compressed" || s == "failed" {
+		t.Fatalf("outcome = %s", s)
 	}
 }
