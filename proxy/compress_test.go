@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -100,9 +101,12 @@ func TestLatestToolMessageJSONArrayShrinksByMoreThan40Percent(t *testing.T) {
 		`{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"list_users","arguments":"{}"}}]},` +
 		`{"role":"tool","tool_call_id":"call_1","content":` + jsonString(rowsJSON(1500)) + `}]}`)
 	postJSON(t, p, pathChatCompletions, body, paygOpenAI)
-	got, _ := up.last(t)
+	got, head := up.last(t)
 	if !json.Valid(got) {
 		t.Fatal("upstream body is not valid JSON")
+	}
+	if cl := head.Get("Content-Length"); cl != strconv.Itoa(len(got)) {
+		t.Errorf("upstream Content-Length %q for a %d-byte body", cl, len(got))
 	}
 	if ratio := float64(len(got)) / float64(len(body)); ratio >= 0.6 {
 		t.Errorf("upstream body is %.1f%% of the original (%d → %d bytes), want < 60%%", 100*ratio, len(body), len(got))

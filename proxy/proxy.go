@@ -10,8 +10,9 @@
 // reading them), compress.go (the compression path run on a buffered body),
 // upgrade.go (tracking hijacked connections), errors.go (the one error to
 // status mapping), metrics.go and stats.go (Prometheus series and the /stats
-// summary read from them), retrieve.go (GET /v1/retrieve/{hash}), health.go
-// and serve.go (listener and graceful shutdown).
+// summary read from them), telemetry.go (the SSE usage tee), retrieve.go
+// (GET /v1/retrieve/{hash}), health.go and serve.go (listener and graceful
+// shutdown).
 package proxy
 
 import (
