@@ -10,14 +10,24 @@ STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME     ?= 1s
 BENCHCOUNT    ?= 6
 UPSTREAM      ?= http://127.0.0.1:8788
+DIST          ?= dist
 
-.PHONY: all test test-parity bench build build-proxy lint fmt run clean
+.PHONY: all test test-go test-python test-parity bench build build-proxy build-wheel lint fmt run clean
 
 all: lint test
 
-## test: unit, integration and parity tests (parity skips when ../shared is absent)
-test:
+## test: Go tests (unit, integration, parity), then the Python binding tests when python3 exists
+test: test-go
+	@if command -v python3 >/dev/null 2>&1; then $(MAKE) --no-print-directory test-python; \
+	else echo "python3 not found: skipping the Python binding tests (bindings/python/run_tests.sh)"; fi
+
+## test-go: every Go test (parity tests skip when ../shared is absent)
+test-go:
 	$(GO) test -count=1 $(PKGS)
+
+## test-python: install the wheel into a fresh virtualenv and run the Python unittest suite
+test-python:
+	GO=$(GO) bindings/python/run_tests.sh
 
 ## test-parity: replay the recorded reference fixtures through every comparator
 test-parity:
@@ -26,6 +36,10 @@ test-parity:
 ## bench: benchmarks, BENCHCOUNT runs each so benchstat can take medians
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) $(PKGS)
+
+## build-wheel: C-shared Go core + the headroom Python package as $(DIST)/headroom_go-*.whl (no network)
+build-wheel:
+	GO=$(GO) VERSION=$(VERSION) bindings/python/build_wheel.sh $(DIST)
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
@@ -50,4 +64,4 @@ run:
 	$(GO) run ./cmd/headroom-proxy --upstream $(UPSTREAM)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
