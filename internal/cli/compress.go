@@ -127,6 +127,21 @@ func withoutHeadroomEnv(env *Env) func(string) string {
 	}
 }
 
+// asksForHelp reports whether args hold a help flag before any "--", for
+// commands whose flags cannot be bound (a malformed environment variable)
+// but whose help must still print.
+func asksForHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if isHelpFlag(a) {
+			return true
+		}
+	}
+	return false
+}
+
 func mergeArgNames(maps ...map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, m := range maps {
@@ -140,6 +155,9 @@ func mergeArgNames(maps ...map[string]string) map[string]string {
 func runCompress(ctx context.Context, env *Env, args []string) error {
 	fs, cf, err := bindCompressFlags(env.getenv)
 	if err != nil {
+		if asksForHelp(args) {
+			return printCompressHelp(env)
+		}
 		return usagef("compress", "compress: %w", err)
 	}
 	pos, err := parseArgs(fs, args)

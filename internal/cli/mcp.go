@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -67,19 +68,40 @@ backend lives as long as this server.
 Flags (a flag beats its environment variable, which beats the default):
 `
 
-func runMCP(ctx context.Context, env *Env, args []string) error {
+// bindMCPFlags registers the store flags and --model, with defaults read
+// through getenv.
+func bindMCPFlags(getenv func(string) string) (*flag.FlagSet, *backend.Config, *string, error) {
 	fs := newFlagSet("mcp")
-	cfg, err := backend.Bind(fs, env.getenv)
+	cfg, err := backend.Bind(fs, getenv)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	model := fs.String("model", getenv(envMCPModel),
+		"the model whose tokenizer counts tokens when a call names none (default "+compress.DefaultModel+"); env "+envMCPModel)
+	return fs, cfg, model, nil
+}
+
+func printMCPHelp(env *Env) error {
+	fs, _, _, err := bindMCPFlags(withoutHeadroomEnv(env))
+	if err != nil {
+		return err
+	}
+	io.WriteString(env.Stdout, mcpHelp)
+	printFlags(env.Stdout, fs, mergeArgNames(ccrArgNames, map[string]string{"model": "MODEL"}))
+	return nil
+}
+
+func runMCP(ctx context.Context, env *Env, args []string) error {
+	fs, cfg, model, err := bindMCPFlags(env.getenv)
+	if err != nil {
+		if asksForHelp(args) {
+			return printMCPHelp(env)
+		}
 		return usagef("mcp", "mcp: %w", err)
 	}
-	model := fs.String("model", env.getenv(envMCPModel),
-		"the model whose tokenizer counts tokens when a call names none (default "+compress.DefaultModel+"); env "+envMCPModel)
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, errHelp) {
-		io.WriteString(env.Stdout, mcpHelp)
-		printFlags(env.Stdout, fs, mergeArgNames(ccrArgNames, map[string]string{"model": "MODEL"}))
-		return nil
+		return printMCPHelp(env)
 	}
 	if err != nil {
 		return err

@@ -292,3 +292,18 @@ func TestMCPRejectsStrayArguments(t *testing.T) {
 		t.Errorf("bad backend: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+func TestCompressAndMCPHelpWorkWithABadEnvironment(t *testing.T) {
+	bad := map[string]string{"HEADROOM_CCR_TTL_SECONDS": "soon"}
+	for _, args := range [][]string{{"compress", "--help"}, {"compress", "--json", "-h"}, {"mcp", "--help"}, {"help", "mcp"}} {
+		r := runMain(t, nil, bad, args...)
+		if r.code != ExitOK || !strings.Contains(r.stdout, "--ccr-backend") || !strings.Contains(r.stdout, "--model") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"compress"}, {"mcp"}} {
+		if r := runMain(t, nil, bad, args...); r.code != ExitUsage || !strings.Contains(r.stderr, "HEADROOM_CCR_TTL_SECONDS") {
+			t.Errorf("%q: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
