@@ -169,13 +169,13 @@ func (p *testProxy) post(t *testing.T, path, body string) (int, http.Header, []b
 	return resp.StatusCode, resp.Header, got
 }
 
-func newStore(t *testing.T) *memstore.Store {
+func newStore(t testing.TB) *memstore.Store {
 	t.Helper()
 	return memstore.New(100, time.Hour)
 }
 
 // putOriginal stores original and returns its key.
-func putOriginal(t *testing.T, s ccr.Store, original string) string {
+func putOriginal(t testing.TB, s ccr.Store, original string) string {
 	t.Helper()
 	key := ccr.ComputeKey([]byte(original))
 	if err := s.Put(context.Background(), key, []byte(original)); err != nil {
