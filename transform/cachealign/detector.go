@@ -281,6 +281,18 @@ func (d *Detector) findStructural(s string, from int) (structuralMatch, bool) {
 			cand = merged
 		}
 		for _, li := range cand {
+			// Most candidates already fail on their second rune; decide
+			// that inline for ASCII before the full match.
+			if rs := d.labels[li].runes; len(rs) > 1 && rs[1].r < utf8.RuneSelf && i+1 < len(s) {
+				if c := s[i+1]; c < utf8.RuneSelf {
+					if rs[1].cased && 'A' <= c && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					if rune(c) != rs[1].key {
+						continue
+					}
+				}
+			}
 			if m, ok := d.matchLabelAt(s, i, li); ok {
 				return m, true
 			}

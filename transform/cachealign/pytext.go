@@ -36,6 +36,14 @@ func isPyDigit(r rune) bool {
 	return unicode.Is(unicode.Nd, r)
 }
 
+// asciiWord is isPyWord for ASCII bytes.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isPyWord(rune(c))
+	}
+	return t
+}()
+
 // isPyWord is re's \w on str: str.isalnum() or '_', which is exactly the
 // letter and number categories plus the underscore (checked over every code
 // point against CPython 3.11).
@@ -86,15 +94,32 @@ func atWordBoundary(s string, i int) bool {
 	if s == "" {
 		return false
 	}
-	before := false
-	if r := runeBefore(s, i); r >= 0 {
-		before = isPyWord(r)
+	return wordBefore(s, i) != wordAt(s, i)
+}
+
+// wordBefore reports whether the code point ending at byte offset i is a
+// word character (false at the start).
+func wordBefore(s string, i int) bool {
+	if i <= 0 {
+		return false
 	}
-	after := false
-	if r, _ := runeAt(s, i); r >= 0 {
-		after = isPyWord(r)
+	if c := s[i-1]; c < utf8.RuneSelf {
+		return asciiWord[c]
 	}
-	return before != after
+	return isPyWord(runeBefore(s, i))
+}
+
+// wordAt reports whether the code point starting at byte offset i is a
+// word character (false at the end).
+func wordAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		return asciiWord[c]
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return isPyWord(r)
 }
 
 // digitsAt consumes exactly n \d code points starting at i and returns the

@@ -23,7 +23,8 @@ type universalPattern struct {
 	digitStart bool
 	// boundary marks patterns that begin with \b before a word
 	// character, so they can only start where the previous code point
-	// is not a word character.
+	// is not a word character. universalMatches enforces that, and their
+	// matchAt functions rely on it instead of checking again.
 	boundary bool
 }
 
@@ -106,7 +107,7 @@ func universalMatches(s string, dst []universalMatch) []universalMatch {
 			}
 		}
 		if c := s[i]; c < utf8.RuneSelf {
-			prevWord = isPyWord(rune(c))
+			prevWord = asciiWord[c]
 			i++
 		} else {
 			r, w := utf8.DecodeRuneInString(s[i:])
@@ -323,7 +324,7 @@ func matchTime(s string, i int) int {
 
 // matchVersion: \bv\d+\.\d+(?:\.\d+)?(?:-[a-zA-Z0-9.]+)?
 func matchVersion(s string, i int) int {
-	if !byteAt(s, i, 'v') || !atWordBoundary(s, i) {
+	if !byteAt(s, i, 'v') {
 		return -1
 	}
 	j := digitRunEnd(s, i+1)
@@ -357,9 +358,6 @@ var apiKeyPrefixes = [...]string{"sk", "pk", "api", "key", "token", "bearer", "a
 
 // matchAPIKey: \b(?:sk|pk|api|key|token|bearer|auth)[-_][a-zA-Z0-9]{16,}
 func matchAPIKey(s string, i int) int {
-	if i >= len(s) || !atWordBoundary(s, i) {
-		return -1
-	}
 	for _, p := range apiKeyPrefixes {
 		if len(s)-i < len(p) || s[i:i+len(p)] != p {
 			continue
@@ -384,9 +382,6 @@ func matchAPIKey(s string, i int) int {
 // Backing the greedy [a-z]{2,6} off only ever puts a letter where '_' must
 // be, so the lowercase run itself must be 2..6 long and end at '_'.
 func matchPrefixedID(s string, i int) int {
-	if !atWordBoundary(s, i) {
-		return -1
-	}
 	j := i
 	for j < len(s) && j-i <= 6 && 'a' <= s[j] && s[j] <= 'z' {
 		j++
@@ -407,9 +402,6 @@ func matchPrefixedID(s string, i int) int {
 // hexMatcher: \b[a-fA-F0-9]{n}\b
 func hexMatcher(n int) func(string, int) int {
 	return func(s string, i int) int {
-		if !atWordBoundary(s, i) {
-			return -1
-		}
 		e := hexRunAt(s, i, n)
 		if e < 0 || !atWordBoundary(s, e) {
 			return -1
