@@ -73,7 +73,7 @@ func classify(r rune) charClass {
 	return c
 }
 
-// The classes of ASCII are a constant table; the rest of the Basic
+// The classes of ASCII are tabled at init; the rest of the Basic
 // Multilingual Plane gets a table on first use (64 KiB, a few milliseconds
 // to build) because classifying a rune through the unicode range tables
 // costs several binary searches. Runes above it are classified each time.
@@ -175,9 +175,9 @@ const longS = "\u017f"
 //
 // \s*[\r\n]+ matches through the last newline of the whitespace run, because
 // \s* first takes the whole run and then gives back until a newline follows.
-// \s+(?!\S) takes the whole run at the end of the text; otherwise it gives
-// back the last whitespace rune, so that it can lead the next piece (" word"),
-// which a run of one rune cannot do, so that run falls to \s+.
+// \s+(?!\S) takes the whole run at the end of the text; elsewhere it gives
+// back the run's last rune, which may then lead the next piece (" word"). A
+// run of one rune has nothing to give back and falls through to \s+.
 func whitespaceEnd(text string, i int, c0 charClass, size0 int, newlines bool) int {
 	// The first rune is taken unexamined: callers reach this only with
 	// whitespace at i, and every piece must move past its start.

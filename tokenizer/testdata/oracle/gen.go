@@ -44,5 +44,14 @@ func main() {
 	for range 20 {
 		texts = append(texts, gen(letters, 120, 1500))
 	}
+	// One rune of every class the split patterns tell apart (Lu, Ll, Lt,
+	// Lm, Lo, Mn, Mc, Me, Nd, Nl, No, ASCII and other whitespace, CR, LF,
+	// astral letters) and the characters they name literally, so that the
+	// hand-written splitters are pinned to tiktoken itself at every class
+	// boundary, not only to regexp2.
+	classes := []rune("aZ\u01c5\u02b0\u4e2d\u0301\u0903\u20dd5\u0665\u00bd\u216b \t\n\r\u00a0\u3000\u2028\v'sS\u017ftTreEvmlLd/.-\U0001f680\u200d\U0001d400\U00010400\U00010428")
+	for range 150 {
+		texts = append(texts, gen(classes, 1, 40))
+	}
 	json.NewEncoder(os.Stdout).Encode(texts)
 }
