@@ -17,6 +17,7 @@ import (
 	"github.com/headroom-go/headroom/cachestab/observe"
 	"github.com/headroom-go/headroom/internal/jsonx"
 	"github.com/headroom-go/headroom/livezone"
+	"github.com/headroom-go/headroom/proxy/retrieval"
 )
 
 // Compression-path outcomes (label of proxy_compression_requests_total).
@@ -57,6 +58,8 @@ type compression struct {
 	deliberate bool
 	// tags are the cache-stabilisation strategies that changed the body.
 	tags []string
+	// retrievalTool is set when the headroom_retrieve tool was added.
+	retrievalTool bool
 }
 
 // compressBody runs the compression path over a buffered request body and
@@ -68,6 +71,8 @@ func (s *Server) compressBody(r *http.Request, st *requestState, in []byte) []by
 	ep, _ := cachestab.EndpointForPath(r.URL.Path)
 	c := &compression{r: r, st: st, ep: ep, route: routeOf(r.URL.Path), in: in, cur: in}
 	out, outcome := s.compressSafely(c)
+	// Only a body that carries the tool has calls for the proxy to answer.
+	st.retrievalTool = c.retrievalTool && outcome == outcomeCompressed
 	s.metrics.observeStage(stageTotal, time.Since(start))
 	s.metrics.compressionReqs.WithLabelValues(c.route, outcome).Inc()
 	return out
@@ -136,6 +141,7 @@ func (s *Server) runCompression(c *compression) error {
 	if err := s.compressLiveZone(ctx, c, v); err != nil {
 		return err
 	}
+	s.injectRetrievalTool(ctx, c)
 
 	if c.ep == cachestab.ChatCompletions || c.ep == cachestab.Responses {
 		t = time.Now()
@@ -525,4 +531,24 @@ func peerIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// injectRetrievalTool adds the headroom_retrieve tool when the body
+// carries retrieval markers or its session had the tool before. A failure
+// only leaves the tool out: the request goes on.
+func (s *Server) injectRetrievalTool(ctx context.Context, c *compression) {
+	if s.retrieval == nil {
+		return
+	}
+	in, err := s.retrieval.Inject(ctx, retrieval.Request{
+		Path: c.r.URL.Path, Session: c.r.Header.Get(retrieval.SessionHeader), Body: c.cur,
+	})
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "retrieval tool not injected",
+			slog.String("event", eventCompressionError), slog.String("request_id", c.st.id), slog.Any("error", err))
+		return
+	}
+	if in.Injected() {
+		c.cur, c.valid, c.deliberate, c.retrievalTool = in.Body, false, true, true
+	}
 }

@@ -101,7 +101,9 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	p := startProxy(t, Config{Upstream: up.URL, Compression: true, Registry: reg, Store: memstore.New(0, 0)})
 	big := []byte(`{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":[` + bigToolResult("t") + `]}]}`)
 	postJSON(t, p, pathAnthropicMessages, big, oauthAnthropic)
-	postJSON(t, p, pathAnthropicMessages, []byte(`{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`), oauthAnthropic)
+	// Another model is another session: the retrieval tool the first
+	// request got is not sticky here, so nothing changes this body.
+	postJSON(t, p, pathAnthropicMessages, []byte(`{"model":"claude-haiku-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`), oauthAnthropic)
 	junk := strings.Repeat("Z", 300)
 	for _, tier := range []string{"priority", "PRIORITY", junk} {
 		postJSON(t, p, pathResponses, []byte(`{"model":"gpt-4o","service_tier":`+jsonString(tier)+`,"input":[]}`), oauthOpenAI)

@@ -33,6 +33,7 @@ import (
 	"github.com/headroom-go/headroom/cachestab/observe"
 	"github.com/headroom-go/headroom/internal/version"
 	"github.com/headroom-go/headroom/livezone"
+	"github.com/headroom-go/headroom/proxy/retrieval"
 	"github.com/headroom-go/headroom/transform/cachealign"
 )
 
@@ -62,6 +63,9 @@ type Server struct {
 	// aligner is the CacheAligner in its detect-and-warn mode; it remembers
 	// the previous system-prompt hash, one per proxy as in the reference.
 	aligner *cachealign.Checker
+	// retrieval adds the headroom_retrieve tool and answers its calls;
+	// nil without compression or a store.
+	retrieval *retrieval.Retrieval
 	// anthropicCompressor writes its own markers' originals to
 	// Config.Store; nil means livezone's store-less default.
 	anthropicCompressor livezone.BlockCompressor
@@ -126,9 +130,25 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		}
 		s.anthropicCompressor = c
 	}
+	var upstream http.RoundTripper = s.transport
+	if cfg.Compression && cfg.Store != nil {
+		// Requests given the retrieval tool have the model's calls to it
+		// answered from the store on their way back.
+		s.retrieval, err = retrieval.New(retrieval.Config{
+			Store: cfg.Store, StoreTTL: cfg.StoreTTL, Base: s.transport, Logger: logger,
+			Handle: func(r *http.Request) bool { return stateFrom(r.Context()).retrievalTool },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("proxy: retrieval: %w", err)
+		}
+		if err := reg.Register(retrievalCollector{s.retrieval}); err != nil {
+			return nil, fmt.Errorf("proxy: register retrieval metrics: %w", err)
+		}
+		upstream = s.retrieval
+	}
 	s.rp = &httputil.ReverseProxy{
 		Rewrite:        s.rewrite,
-		Transport:      s.transport,
+		Transport:      upstream,
 		ModifyResponse: s.modifyResponse,
 		ErrorHandler:   s.handleError,
 		BufferPool:     &copyBufferPool,
@@ -249,6 +269,7 @@ type requestState struct {
 	cancel context.CancelCauseFunc // aborts the upstream exchange
 
 	upgrade          bool
+	retrievalTool    bool // the body sent carries the headroom_retrieve tool
 	strippedInternal int
 	upstreamStatus   int           // 0 when no response arrived
 	upstreamID       string        // upstream request-id / x-request-id

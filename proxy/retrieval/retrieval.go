@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -176,6 +177,20 @@ func formatForPath(path string) format {
 		return formatChat
 	case pathResponses:
 		return formatResponses
+	}
+	return formatNone
+}
+
+// formatForUpstreamPath is formatForPath for an upstream-bound request,
+// whose path may carry the upstream's base path before the API path.
+func formatForUpstreamPath(path string) format {
+	if f := formatForPath(path); f != formatNone {
+		return f
+	}
+	for _, p := range [...]string{pathMessages, pathChatCompletions, pathResponses} {
+		if strings.HasSuffix(path, p) {
+			return formatForPath(p)
+		}
 	}
 	return formatNone
 }

@@ -22,7 +22,7 @@ import (
 // times), returning one response: the final one for a JSON answer, one
 // rewritten event stream for an SSE answer.
 func (r *Retrieval) RoundTrip(req *http.Request) (*http.Response, error) {
-	f := formatForPath(req.URL.Path)
+	f := formatForUpstreamPath(req.URL.Path)
 	if f == formatNone || req.Method != http.MethodPost || req.Body == nil || !r.cfg.Handle(req) {
 		return r.cfg.Base.RoundTrip(req)
 	}
