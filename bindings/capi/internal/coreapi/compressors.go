@@ -11,13 +11,13 @@ import (
 
 func init() {
 	register("diff_compressor.config", configMethod(newDiffCompressor))
-	register("diff_compressor.compress", diffCompress)
+	register("diff_compressor.compress", transformMethod(newDiffCompressor, textParams{query: "context"}, diffCompress))
 	register("log_compressor.config", configMethod(newLogCompressor))
-	register("log_compressor.compress", logCompress)
+	register("log_compressor.compress", transformMethod(newLogCompressor, textParams{bias: true}, logCompress))
 	register("search_compressor.config", configMethod(newSearchCompressor))
-	register("search_compressor.compress", searchCompress)
+	register("search_compressor.compress", transformMethod(newSearchCompressor, textParams{query: "context", bias: true}, searchCompress))
 	register("text_crusher.config", configMethod(newTextCrusher))
-	register("text_crusher.compress", textCompress)
+	register("text_crusher.compress", transformMethod(newTextCrusher, textParams{query: "context"}, textCompress))
 }
 
 // configMethod turns a constructor into the "<transform>.config" method:
@@ -42,6 +42,69 @@ func decodeInto(r *request, fs []field) *Error {
 	return decodeConfig(fs, members)
 }
 
+// configured applies the request's config argument to fs, the keyword
+// table bound to a config the caller filled with defaults, then builds
+// the transform from that config with build. A config the transform
+// rejects is the caller's value error.
+func configured[T any](r *request, fs []field, build func() (T, error)) (T, []field, *Error) {
+	var zero T
+	if e := decodeInto(r, fs); e != nil {
+		return zero, nil, e
+	}
+	t, err := build()
+	if err != nil {
+		return zero, nil, valueErr("%v", err)
+	}
+	return t, fs, nil
+}
+
+// textParams names the optional arguments a transform method reads after
+// its config and required content: query is the name of its query
+// argument ("" for none), bias whether it takes a bias (default 1).
+type textParams struct {
+	query string
+	bias  bool
+}
+
+// textArgs holds content and the optional arguments a textParams names;
+// one it does not name keeps its default.
+type textArgs struct {
+	content string
+	query   string
+	bias    float64
+}
+
+// transformMethod builds the "<transform>.compress" method: it builds the
+// transform from the config argument, reads content and the arguments p
+// names, in that order, and hands them to run, which may read arguments
+// of its own.
+func transformMethod[T any](build func(*request) (T, []field, *Error), p textParams, run func(context.Context, *request, T, textArgs) ([]byte, *Error)) handler {
+	return func(ctx context.Context, r *request) ([]byte, *Error) {
+		t, _, e := build(r)
+		if e != nil {
+			return nil, e
+		}
+		a := textArgs{bias: 1}
+		if a.content, e = r.str("content"); e != nil {
+			return nil, e
+		}
+		if p.query != "" {
+			if a.query, e = r.optStr(p.query, ""); e != nil {
+				return nil, e
+			}
+		}
+		if p.bias {
+			if a.bias, e = r.optFloat("bias", 1); e != nil {
+				return nil, e
+			}
+			if e := checkBias(a.bias); e != nil {
+				return nil, e
+			}
+		}
+		return run(ctx, r, t, a)
+	}
+}
+
 // diffInert holds the DiffCompressorConfig keywords the reference accepts
 // and never reads.
 type diffInert struct{ keepAdditions, keepDeletions bool }
@@ -59,34 +122,18 @@ func newDiffCompressor(r *request) (*diffcompress.Compressor, []field, *Error) {
 		intField("min_lines_for_ccr", &cfg.MinLines),
 		floatField("min_compression_ratio_for_ccr", &cfg.CCRLineRatio),
 	}
-	if e := decodeInto(r, fs); e != nil {
-		return nil, nil, e
-	}
-	// The reference emits its marker without storing anything; here the
-	// original goes to the process-wide store so the marker resolves.
-	cfg.Store = Store()
-	c, err := diffcompress.New(cfg)
-	if err != nil {
-		return nil, nil, valueErr("%v", err)
-	}
-	return c, fs, nil
+	return configured(r, fs, func() (*diffcompress.Compressor, error) {
+		// The reference emits its marker without storing anything; here
+		// the original goes to the process-wide store so the marker
+		// resolves.
+		cfg.Store = Store()
+		return diffcompress.New(cfg)
+	})
 }
 
 // diffCompress runs DiffCompressor.compress(content, context="").
-func diffCompress(ctx context.Context, r *request) ([]byte, *Error) {
-	c, _, e := newDiffCompressor(r)
-	if e != nil {
-		return nil, e
-	}
-	content, e := r.str("content")
-	if e != nil {
-		return nil, e
-	}
-	query, e := r.optStr("context", "")
-	if e != nil {
-		return nil, e
-	}
-	res, err := c.Compress(ctx, content, query)
+func diffCompress(ctx context.Context, _ *request, c *diffcompress.Compressor, a textArgs) ([]byte, *Error) {
+	res, err := c.Compress(ctx, a.content, a.query)
 	if err != nil {
 		return nil, internalErr("%v", err)
 	}
@@ -120,36 +167,16 @@ func newLogCompressor(r *request) (*logcompress.Compressor, []field, *Error) {
 		intField("min_lines_for_ccr", &cfg.MinLines),
 		floatField("min_compression_ratio_for_ccr", &cfg.CCRRatio),
 	}
-	if e := decodeInto(r, fs); e != nil {
-		return nil, nil, e
-	}
-	cfg.Store = Store()
-	c, err := logcompress.New(cfg)
-	if err != nil {
-		return nil, nil, valueErr("%v", err)
-	}
-	return c, fs, nil
+	return configured(r, fs, func() (*logcompress.Compressor, error) {
+		cfg.Store = Store()
+		return logcompress.New(cfg)
+	})
 }
 
 // logCompress runs LogCompressor.compress(content, bias=1.0). stats is {}
 // when the input was too short to analyse.
-func logCompress(ctx context.Context, r *request) ([]byte, *Error) {
-	c, _, e := newLogCompressor(r)
-	if e != nil {
-		return nil, e
-	}
-	content, e := r.str("content")
-	if e != nil {
-		return nil, e
-	}
-	bias, e := r.optFloat("bias", 1)
-	if e != nil {
-		return nil, e
-	}
-	if e := checkBias(bias); e != nil {
-		return nil, e
-	}
-	res, err := c.Compress(ctx, content, bias)
+func logCompress(ctx context.Context, _ *request, c *logcompress.Compressor, a textArgs) ([]byte, *Error) {
+	res, err := c.Compress(ctx, a.content, a.bias)
 	if err != nil {
 		return nil, internalErr("%v", err)
 	}
@@ -190,40 +217,16 @@ func newSearchCompressor(r *request) (*searchcompress.Compressor, []field, *Erro
 		floatField("min_compression_ratio_for_ccr", &cfg.CCRRatio),
 		boolField("group_by_file", &cfg.GroupByFile),
 	}
-	if e := decodeInto(r, fs); e != nil {
-		return nil, nil, e
-	}
-	cfg.Store = Store()
-	c, err := searchcompress.New(cfg)
-	if err != nil {
-		return nil, nil, valueErr("%v", err)
-	}
-	return c, fs, nil
+	return configured(r, fs, func() (*searchcompress.Compressor, error) {
+		cfg.Store = Store()
+		return searchcompress.New(cfg)
+	})
 }
 
 // searchCompress runs SearchCompressor.compress(content, context="",
 // bias=1.0). summaries maps each file with dropped matches to its note.
-func searchCompress(ctx context.Context, r *request) ([]byte, *Error) {
-	c, _, e := newSearchCompressor(r)
-	if e != nil {
-		return nil, e
-	}
-	content, e := r.str("content")
-	if e != nil {
-		return nil, e
-	}
-	query, e := r.optStr("context", "")
-	if e != nil {
-		return nil, e
-	}
-	bias, e := r.optFloat("bias", 1)
-	if e != nil {
-		return nil, e
-	}
-	if e := checkBias(bias); e != nil {
-		return nil, e
-	}
-	res, err := c.Compress(ctx, content, query, bias)
+func searchCompress(ctx context.Context, _ *request, c *searchcompress.Compressor, a textArgs) ([]byte, *Error) {
+	res, err := c.Compress(ctx, a.content, a.query, a.bias)
 	if err != nil {
 		return nil, internalErr("%v", err)
 	}
@@ -237,7 +240,7 @@ func searchCompress(ctx context.Context, r *request) ([]byte, *Error) {
 	}
 	o := newObject()
 	o.str("compressed", res.Compressed)
-	o.str("original", content)
+	o.str("original", a.content)
 	o.int("original_match_count", res.OriginalMatches)
 	o.int("compressed_match_count", res.CompressedMatches)
 	o.int("files_affected", res.FilesAffected)
@@ -259,31 +262,12 @@ func newTextCrusher(r *request) (*textcrush.Crusher, []field, *Error) {
 		floatField("near_dup_threshold", &cfg.NearDupThreshold),
 		intField("min_segments_for_crush", &cfg.MinSegments),
 	}
-	if e := decodeInto(r, fs); e != nil {
-		return nil, nil, e
-	}
-	c, err := textcrush.New(cfg)
-	if err != nil {
-		return nil, nil, valueErr("%v", err)
-	}
-	return c, fs, nil
+	return configured(r, fs, func() (*textcrush.Crusher, error) { return textcrush.New(cfg) })
 }
 
 // textCompress runs TextCrusher.compress(content, context="",
 // target_ratio=None); None uses the configured ratio.
-func textCompress(_ context.Context, r *request) ([]byte, *Error) {
-	c, _, e := newTextCrusher(r)
-	if e != nil {
-		return nil, e
-	}
-	content, e := r.str("content")
-	if e != nil {
-		return nil, e
-	}
-	query, e := r.optStr("context", "")
-	if e != nil {
-		return nil, e
-	}
+func textCompress(_ context.Context, r *request, c *textcrush.Crusher, a textArgs) ([]byte, *Error) {
 	ratio, given, e := r.optNullableFloat("target_ratio")
 	if e != nil {
 		return nil, e
@@ -291,11 +275,11 @@ func textCompress(_ context.Context, r *request) ([]byte, *Error) {
 	var res textcrush.Result
 	if given {
 		var err error
-		if res, err = c.CompressRatio(content, query, ratio); err != nil {
+		if res, err = c.CompressRatio(a.content, a.query, ratio); err != nil {
 			return nil, valueErr("%v", err)
 		}
 	} else {
-		res = c.Compress(content, query)
+		res = c.Compress(a.content, a.query)
 	}
 	o := newObject()
 	o.str("compressed", res.Compressed)

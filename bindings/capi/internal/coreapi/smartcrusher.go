@@ -9,8 +9,8 @@ import (
 )
 
 func init() {
-	register("smart_crusher.config", smartCrusherConfigMethod)
-	register("smart_crusher.crush", smartCrusherCrush)
+	register("smart_crusher.config", configMethod(newSmartCrusher))
+	register("smart_crusher.crush", transformMethod(newSmartCrusher, textParams{query: "query", bias: true}, smartCrusherCrush))
 }
 
 // scInert holds the SmartCrusherConfig keywords the reference declares and
@@ -83,11 +83,7 @@ var compactionFormats = []smartcrusher.CompactionFormat{
 func newSmartCrusher(r *request) (*smartcrusher.Crusher, []field, *Error) {
 	cfg, in := smartcrusher.DefaultConfig(), defaultSCInert()
 	fs := smartCrusherFields(&cfg, &in)
-	members, e := r.object("config")
-	if e != nil {
-		return nil, nil, e
-	}
-	if e := decodeConfig(fs, members); e != nil {
+	if e := decodeInto(r, fs); e != nil {
 		return nil, nil, e
 	}
 	name, e := r.optStr("compaction", string(smartcrusher.CompactionCSVSchema))
@@ -118,39 +114,10 @@ func newSmartCrusher(r *request) (*smartcrusher.Crusher, []field, *Error) {
 	return c, fs, nil
 }
 
-// smartCrusherConfigMethod validates a SmartCrusherConfig (and optionally
-// a compaction name) and returns every keyword's effective value.
-func smartCrusherConfigMethod(_ context.Context, r *request) ([]byte, *Error) {
-	_, fs, e := newSmartCrusher(r)
-	if e != nil {
-		return nil, e
-	}
-	return appendConfig(nil, fs), nil
-}
-
 // smartCrusherCrush runs SmartCrusher.crush(content, query="", bias=1.0)
 // and returns {compressed, original, was_modified, strategy}.
-func smartCrusherCrush(ctx context.Context, r *request) ([]byte, *Error) {
-	c, _, e := newSmartCrusher(r)
-	if e != nil {
-		return nil, e
-	}
-	content, e := r.str("content")
-	if e != nil {
-		return nil, e
-	}
-	query, e := r.optStr("query", "")
-	if e != nil {
-		return nil, e
-	}
-	bias, e := r.optFloat("bias", 1)
-	if e != nil {
-		return nil, e
-	}
-	if e := checkBias(bias); e != nil {
-		return nil, e
-	}
-	res, err := c.Crush(ctx, content, query, bias)
+func smartCrusherCrush(ctx context.Context, _ *request, c *smartcrusher.Crusher, a textArgs) ([]byte, *Error) {
+	res, err := c.Crush(ctx, a.content, a.query, a.bias)
 	if err != nil {
 		return nil, internalErr("%v", err)
 	}
