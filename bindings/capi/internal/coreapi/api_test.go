@@ -23,6 +23,20 @@ func mustCall(t *testing.T, method, args string) string {
 	return string(out)
 }
 
+// logRowsJSON is an n-row JSON array of log records, every seventh a
+// warning: uniform enough for SmartCrusher to drop rows behind a marker.
+func logRowsJSON(n int) string {
+	items := make([]string, 0, n)
+	for i := range n {
+		level := "info"
+		if i%7 == 0 {
+			level = "warn"
+		}
+		items = append(items, fmt.Sprintf(`{"id":%d,"level":%q,"message":"seq %d"}`, i, level, i))
+	}
+	return "[" + strings.Join(items, ",") + "]"
+}
+
 func TestHelloReturnsTheCoreMarker(t *testing.T) {
 	if got := mustCall(t, "hello", `{}`); got != `"headroom-core"` {
 		t.Fatalf("hello = %s", got)
@@ -137,15 +151,8 @@ var markerKey = regexp.MustCompile(`<<ccr:([0-9a-f]+)`)
 // TestSmartCrusherMarkersResolve crushes an array with rows to drop and
 // retrieves the original through the marker the output names.
 func TestSmartCrusherMarkersResolve(t *testing.T) {
-	var items []string
-	for i := range 60 {
-		level := "info"
-		if i%7 == 0 {
-			level = "warn"
-		}
-		items = append(items, fmt.Sprintf(`{"id":%d,"level":%q,"message":"seq %d"}`, i, level, i))
-	}
-	content := "[" + strings.Join(items, ",") + "]"
+	const rows = 60
+	content := logRowsJSON(rows)
 	args := jsonx.ObjectValue([]jsonx.Member{
 		{Key: "content", Value: jsonx.StringValue(content)},
 		{Key: "compaction", Value: jsonx.StringValue("off")},
@@ -162,8 +169,8 @@ func TestSmartCrusherMarkersResolve(t *testing.T) {
 	orig, _ := jsonx.Parse([]byte(got))
 	s, _ := orig.Str()
 	arr, err := jsonx.Parse([]byte(s))
-	if err != nil || len(arr.Items()) != len(items) {
-		t.Fatalf("ccr_get(%s) = %.200s; want the %d-row original", m[1], got, len(items))
+	if err != nil || len(arr.Items()) != rows {
+		t.Fatalf("ccr_get(%s) = %.200s; want the %d-row original", m[1], got, rows)
 	}
 }
 

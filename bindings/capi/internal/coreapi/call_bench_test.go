@@ -2,7 +2,6 @@ package coreapi
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -11,18 +10,8 @@ import (
 	"github.com/headroom-go/headroom/transform/smartcrusher"
 )
 
-// benchRows is a 100-row log array, every seventh row a warning.
-func benchRows() string {
-	var items []string
-	for i := range 100 {
-		level := "info"
-		if i%7 == 0 {
-			level = "warn"
-		}
-		items = append(items, fmt.Sprintf(`{"id":%d,"level":%q,"message":"seq %d"}`, i, level, i))
-	}
-	return "[" + strings.Join(items, ",") + "]"
-}
+// benchRows is the number of log rows the crush benchmarks use.
+const benchRows = 100
 
 func benchCall(b *testing.B, method string, args []byte) {
 	b.ReportAllocs()
@@ -39,7 +28,7 @@ func benchCall(b *testing.B, method string, args []byte) {
 // result. Compare with BenchmarkSmartCrusherDirect for the binding's cost.
 func BenchmarkCallSmartCrusher(b *testing.B) {
 	args := jsonx.AppendCompact(nil, jsonx.ObjectValue([]jsonx.Member{
-		{Key: "content", Value: jsonx.StringValue(benchRows())},
+		{Key: "content", Value: jsonx.StringValue(logRowsJSON(benchRows))},
 		{Key: "compaction", Value: jsonx.StringValue("off")},
 	}))
 	benchCall(b, "smart_crusher.crush", args)
@@ -47,7 +36,7 @@ func BenchmarkCallSmartCrusher(b *testing.B) {
 
 // BenchmarkSmartCrusherDirect is the same crush on a crusher built once.
 func BenchmarkSmartCrusherDirect(b *testing.B) {
-	content := benchRows()
+	content := logRowsJSON(benchRows)
 	c, err := smartcrusher.New(smartcrusher.Options{
 		Config: smartcrusher.DefaultConfig(), Store: Store(),
 		Scorer: scorer{relevance.DefaultHybrid()}, Compaction: smartcrusher.CompactionOff,

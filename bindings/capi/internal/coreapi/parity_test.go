@@ -26,15 +26,20 @@ func parseFixture(name string, b []byte) (jsonx.Value, error) {
 	return v, nil
 }
 
+// parseInputConfig parses both halves of a fixture that carries a config.
+func parseInputConfig(input, config []byte) (in, cfg jsonx.Value, err error) {
+	if in, err = parseFixture("input", input); err != nil {
+		return in, cfg, err
+	}
+	cfg, err = parseFixture("config", config)
+	return in, cfg, err
+}
+
 // withConfig replays a fixture whose input is the content string and whose
 // config holds the transform's config keywords.
 func withConfig(method string) func(input, config []byte) ([]byte, error) {
 	return func(input, config []byte) ([]byte, error) {
-		content, err := parseFixture("input", input)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := parseFixture("config", config)
+		content, cfg, err := parseInputConfig(input, config)
 		if err != nil {
 			return nil, err
 		}
@@ -44,11 +49,7 @@ func withConfig(method string) func(input, config []byte) ([]byte, error) {
 
 func TestParitySmartCrusher(t *testing.T) {
 	parity.Run(t, parity.ComparatorFunc("smart_crusher", func(input, config []byte) ([]byte, error) {
-		in, err := parseFixture("input", input)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := parseFixture("config", config)
+		in, cfg, err := parseInputConfig(input, config)
 		if err != nil {
 			return nil, err
 		}
