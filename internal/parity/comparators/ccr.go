@@ -22,12 +22,8 @@ var recordedToolName = regexp.MustCompile(`^other_tool_(\d+)$`)
 // recorder planted a detected hash, so injection is forced; the fixtures
 // pin the schema of that era, which still had the optional query parameter.
 func runCCR(input, config []byte) ([]byte, error) {
-	var cfg map[string]json.RawMessage
-	if err := json.Unmarshal(config, &cfg); err != nil {
-		return nil, fmt.Errorf("ccr: config: %w", err)
-	}
-	if len(cfg) != 0 {
-		return nil, fmt.Errorf("ccr: config must be empty, got %s", config)
+	if err := requireEmptyConfig("ccr", config); err != nil {
+		return nil, err
 	}
 	var tools []struct {
 		Name string `json:"name"`

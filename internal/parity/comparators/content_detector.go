@@ -1,9 +1,6 @@
 package comparators
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/headroom-go/headroom/internal/parity"
 	"github.com/headroom-go/headroom/transform/detect"
 )
@@ -14,16 +11,12 @@ func init() { register(parity.ComparatorFunc("content_detector", runContentDetec
 // JSON string, config is empty, output is
 // {"content_type":TAG,"confidence":F,"metadata":{...}}.
 func runContentDetector(input, config []byte) ([]byte, error) {
-	var cfg map[string]json.RawMessage
-	if err := json.Unmarshal(config, &cfg); err != nil {
-		return nil, fmt.Errorf("content_detector: config: %w", err)
+	if err := requireEmptyConfig("content_detector", config); err != nil {
+		return nil, err
 	}
-	if len(cfg) != 0 {
-		return nil, fmt.Errorf("content_detector: config must be empty, got %s", config)
-	}
-	var text string
-	if err := json.Unmarshal(input, &text); err != nil {
-		return nil, fmt.Errorf("content_detector: input must be a JSON string: %w", err)
+	text, err := stringInput("content_detector", input)
+	if err != nil {
+		return nil, err
 	}
 	return detect.Detect(text).AppendJSON(nil), nil
 }

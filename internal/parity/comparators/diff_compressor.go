@@ -1,9 +1,7 @@
 package comparators
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -34,25 +32,21 @@ type diffFixtureConfig struct {
 // reference emits its marker without a store; ours only emits one that
 // resolves, so an in-memory store is attached, which yields the same bytes.
 func runDiffCompressor(input, config []byte) ([]byte, error) {
-	var content string
-	if err := json.Unmarshal(input, &content); err != nil {
-		return nil, fmt.Errorf("diff_compressor: input must be a JSON string: %w", err)
+	content, err := stringInput("diff_compressor", input)
+	if err != nil {
+		return nil, err
 	}
 	var fc diffFixtureConfig
 	if err := decodeStrict(config, &fc); err != nil {
 		return nil, fmt.Errorf("diff_compressor: config: %w", err)
 	}
 	cfg := diffcompress.DefaultConfig()
-	setInt(&cfg.MaxContextLines, fc.MaxContextLines)
-	setInt(&cfg.MaxHunksPerFile, fc.MaxHunksPerFile)
-	setInt(&cfg.MaxFiles, fc.MaxFiles)
-	setInt(&cfg.MinLines, fc.MinLinesForCCR)
-	if fc.EnableCCR != nil {
-		cfg.EnableCCR = *fc.EnableCCR
-	}
-	if fc.MinCompressionRatio != nil {
-		cfg.CCRLineRatio = *fc.MinCompressionRatio
-	}
+	setIfGiven(&cfg.MaxContextLines, fc.MaxContextLines)
+	setIfGiven(&cfg.MaxHunksPerFile, fc.MaxHunksPerFile)
+	setIfGiven(&cfg.MaxFiles, fc.MaxFiles)
+	setIfGiven(&cfg.MinLines, fc.MinLinesForCCR)
+	setIfGiven(&cfg.EnableCCR, fc.EnableCCR)
+	setIfGiven(&cfg.CCRLineRatio, fc.MinCompressionRatio)
 	cfg.Store = memstore.New(1, time.Minute)
 	c, err := diffcompress.New(cfg)
 	if err != nil {
@@ -81,30 +75,4 @@ func runDiffCompressor(input, config []byte) ([]byte, error) {
 	out = append(out, `,"original_line_count":`...)
 	out = strconv.AppendInt(out, int64(r.OriginalLineCount), 10)
 	return append(out, '}'), nil
-}
-
-// decodeStrict decodes a fixture config object into dst, rejecting unknown
-// fields; null or empty leaves dst untouched.
-func decodeStrict(config []byte, dst any) error {
-	config = bytes.TrimSpace(config)
-	if len(config) == 0 || bytes.Equal(config, []byte("null")) {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(config))
-	dec.DisallowUnknownFields()
-	return dec.Decode(dst)
-}
-
-func setInt(dst *int, v *int) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
-// appendKeyOrNull writes a CCR key, or null when there is none.
-func appendKeyOrNull(dst []byte, key string) []byte {
-	if key == "" {
-		return append(dst, "null"...)
-	}
-	return jsonx.AppendCompactString(dst, key)
 }

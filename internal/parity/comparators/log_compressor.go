@@ -2,7 +2,6 @@ package comparators
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -41,30 +40,28 @@ const fixtureLogBias = 1.0
 // store). The reference's own comparator is a stub; the fixtures were
 // recorded from a compressor that always had a store, so one is attached.
 func runLogCompressor(input, config []byte) ([]byte, error) {
-	var content string
-	if err := json.Unmarshal(input, &content); err != nil {
-		return nil, fmt.Errorf("log_compressor: input must be a JSON string: %w", err)
+	content, err := stringInput("log_compressor", input)
+	if err != nil {
+		return nil, err
 	}
 	var fc logFixtureConfig
 	if err := decodeStrict(config, &fc); err != nil {
 		return nil, fmt.Errorf("log_compressor: config: %w", err)
 	}
 	cfg := logcompress.DefaultConfig()
-	setInt(&cfg.MaxErrors, fc.MaxErrors)
-	setInt(&cfg.ErrorContextLines, fc.ErrorContextLines)
-	setBool(&cfg.KeepFirstError, fc.KeepFirstError)
-	setBool(&cfg.KeepLastError, fc.KeepLastError)
-	setInt(&cfg.MaxStackTraces, fc.MaxStackTraces)
-	setInt(&cfg.StackTraceMaxLines, fc.StackTraceMaxLines)
-	setInt(&cfg.MaxWarnings, fc.MaxWarnings)
-	setBool(&cfg.DedupeWarnings, fc.DedupeWarnings)
-	setBool(&cfg.KeepSummaryLines, fc.KeepSummaryLines)
-	setInt(&cfg.MaxTotalLines, fc.MaxTotalLines)
-	setBool(&cfg.EnableCCR, fc.EnableCCR)
-	setInt(&cfg.MinLines, fc.MinLinesForCCR)
-	if fc.MinCompressionRatio != nil {
-		cfg.CCRRatio = *fc.MinCompressionRatio
-	}
+	setIfGiven(&cfg.MaxErrors, fc.MaxErrors)
+	setIfGiven(&cfg.ErrorContextLines, fc.ErrorContextLines)
+	setIfGiven(&cfg.KeepFirstError, fc.KeepFirstError)
+	setIfGiven(&cfg.KeepLastError, fc.KeepLastError)
+	setIfGiven(&cfg.MaxStackTraces, fc.MaxStackTraces)
+	setIfGiven(&cfg.StackTraceMaxLines, fc.StackTraceMaxLines)
+	setIfGiven(&cfg.MaxWarnings, fc.MaxWarnings)
+	setIfGiven(&cfg.DedupeWarnings, fc.DedupeWarnings)
+	setIfGiven(&cfg.KeepSummaryLines, fc.KeepSummaryLines)
+	setIfGiven(&cfg.MaxTotalLines, fc.MaxTotalLines)
+	setIfGiven(&cfg.EnableCCR, fc.EnableCCR)
+	setIfGiven(&cfg.MinLines, fc.MinLinesForCCR)
+	setIfGiven(&cfg.CCRRatio, fc.MinCompressionRatio)
 	cfg.Store = memstore.New(1, time.Minute)
 	c, err := logcompress.New(cfg)
 	if err != nil {
@@ -103,10 +100,4 @@ func runLogCompressor(input, config []byte) ([]byte, error) {
 		}
 	}
 	return append(out, "}}"...), nil
-}
-
-func setBool(dst *bool, v *bool) {
-	if v != nil {
-		*dst = *v
-	}
 }
