@@ -130,6 +130,12 @@ type Config struct {
 	// ever returned.
 	RetrieveAllow []netip.Prefix
 
+	// CompressAllow lists the client networks POST /v1/compress answers;
+	// others get 403. The client is the TCP peer, as for RetrieveAllow.
+	// Nil means loopback only (127.0.0.0/8 and ::1): the endpoint spends
+	// CPU on whatever it is sent and writes originals to the Store.
+	CompressAllow []netip.Prefix
+
 	// Registry receives the Server's Prometheus collectors and is what
 	// GET /metrics exposes. Nil means a new private registry (no process
 	// or Go runtime metrics, as in the reference). A Server registers its
@@ -173,6 +179,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetrieveAllow == nil {
 		c.RetrieveAllow = []netip.Prefix{loopbackV4, loopbackV6}
+	}
+	if c.CompressAllow == nil {
+		c.CompressAllow = []netip.Prefix{loopbackV4, loopbackV6}
 	}
 	if c.GracefulShutdownTimeout == 0 {
 		c.GracefulShutdownTimeout = DefaultGracefulShutdownTimeout
@@ -225,13 +234,18 @@ func (c Config) validate() error {
 			return fmt.Errorf("proxy: retrieve allow list: invalid network %v", p)
 		}
 	}
+	for _, p := range c.CompressAllow {
+		if !p.IsValid() {
+			return fmt.Errorf("proxy: compress allow list: invalid network %v", p)
+		}
+	}
 	if c.MaxHeaderBytes < 0 {
 		return fmt.Errorf("proxy: max header bytes %d: must not be negative", c.MaxHeaderBytes)
 	}
 	return nil
 }
 
-// Loopback networks, the default RetrieveAllow.
+// Loopback networks, the default RetrieveAllow and CompressAllow.
 var (
 	loopbackV4 = netip.MustParsePrefix("127.0.0.0/8")
 	loopbackV6 = netip.MustParsePrefix("::1/128")
