@@ -210,17 +210,28 @@ func (CSVSchema) Name() string { return "csv-schema" }
 
 // AppendFormat implements Formatter.
 func (f CSVSchema) AppendFormat(dst []byte, c *Compaction) []byte {
+	return appendLineFormat(dst, c, f.DropSummary, appendCSVString, f.appendTable)
+}
+
+// appendLineFormat is AppendFormat for the line-oriented formatters
+// (CSVSchema, MarkdownKV): they share the buckets layout, opaque markers
+// and the JSON fallback, and differ only in how a bucket key is quoted
+// (quoteKey) and how a table is written (table).
+func appendLineFormat(dst []byte, c *Compaction, summary bool,
+	quoteKey func([]byte, string) []byte,
+	table func(dst []byte, fields []Field, rows []Row, total int) []byte,
+) []byte {
 	switch c.Shape {
 	case Table:
-		return f.appendTable(dst, c.Fields, c.Rows, c.Total)
+		return table(dst, c.Fields, c.Rows, c.Total)
 	case Buckets:
-		dst = appendBucketsHeader(dst, c, f.DropSummary)
+		dst = appendBucketsHeader(dst, c, summary)
 		for i := range c.Buckets {
 			b := &c.Buckets[i]
 			dst = append(dst, "__key:"...)
-			dst = appendCSVString(dst, b.Key)
+			dst = quoteKey(dst, b.Key)
 			dst = append(dst, '\n')
-			dst = f.appendTable(dst, b.Fields, b.Rows, len(b.Rows))
+			dst = table(dst, b.Fields, b.Rows, len(b.Rows))
 		}
 		return dst
 	case Opaque:
@@ -393,23 +404,7 @@ func (MarkdownKV) Name() string { return "markdown-kv" }
 
 // AppendFormat implements Formatter.
 func (f MarkdownKV) AppendFormat(dst []byte, c *Compaction) []byte {
-	switch c.Shape {
-	case Table:
-		return f.appendTable(dst, c.Fields, c.Rows, c.Total)
-	case Buckets:
-		dst = appendBucketsHeader(dst, c, f.DropSummary)
-		for i := range c.Buckets {
-			b := &c.Buckets[i]
-			dst = append(dst, "__key:"...)
-			dst = appendKVString(dst, b.Key)
-			dst = append(dst, '\n')
-			dst = f.appendTable(dst, b.Fields, b.Rows, len(b.Rows))
-		}
-		return dst
-	case Opaque:
-		return appendRefMarker(dst, c.Ref)
-	}
-	return jsonx.AppendCompact(dst, c.Value)
+	return appendLineFormat(dst, c, f.DropSummary, appendKVString, f.appendTable)
 }
 
 func (f MarkdownKV) appendTable(dst []byte, fields []Field, rows []Row, total int) []byte {
