@@ -11,8 +11,8 @@
 // upgrade.go (tracking hijacked connections), errors.go (the one error to
 // status mapping), metrics.go and stats.go (Prometheus series and the /stats
 // summary read from them), telemetry.go (the SSE usage tee), retrieve.go
-// (GET /v1/retrieve/{hash}), health.go and serve.go (listener and graceful
-// shutdown).
+// (GET /v1/retrieve/{hash}), compressapi.go (POST /v1/compress), health.go
+// and serve.go (listener and graceful shutdown).
 package proxy
 
 import (
@@ -203,6 +203,10 @@ const (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
+	if r.URL.Path == compressAPIPath { // every method: 405 unless POST
+		s.serveCompressAPI(w, r)
+		return
+	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		switch p := r.URL.Path; {
 		case p == healthPath:
