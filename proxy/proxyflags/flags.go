@@ -35,6 +35,11 @@ const (
 	EnvCacheControlAutoFrozen  = "HEADROOM_PROXY_CACHE_CONTROL_AUTO_FROZEN"
 	EnvAuthModePolicy          = "HEADROOM_PROXY_AUTH_MODE_POLICY_ENFORCEMENT"
 	EnvRetrieveAllow           = "HEADROOM_PROXY_RETRIEVE_ALLOW"
+	EnvCompressAllow           = "HEADROOM_PROXY_COMPRESS_ALLOW"
+	// EnvCompressAllowRemote is the reference's switch for remote callers
+	// of /v1/compress: a true value means --compress-allow any, a false
+	// one the default. HEADROOM_PROXY_COMPRESS_ALLOW and the flag win.
+	EnvCompressAllowRemote = "HEADROOM_COMPRESS_ALLOW_REMOTE"
 )
 
 // Flags holds the values bound to a flag.FlagSet. Create it with Bind, parse
@@ -101,8 +106,11 @@ func Bind(fs *flag.FlagSet, getenv func(string) string) (*Flags, error) {
 	f.add(&disabledValue{&f.cfg.AuthModePolicyEnforcementDisabled, "auth-mode-policy-enforcement"}, spec{"auth-mode-policy-enforcement", EnvAuthModePolicy, "MODE", "enabled",
 		"enabled derives each request's compression policy from its auth mode (payg, oauth, subscription); disabled uses the payg policy for all " +
 			"(cache-stabilising rewrites still run for payg callers only)"})
-	f.add(&prefixListValue{&f.cfg.RetrieveAllow}, spec{"retrieve-allow", EnvRetrieveAllow, "NETS", "loopback",
+	f.add(&prefixListValue{&f.cfg.RetrieveAllow, "retrieve-allow"}, spec{"retrieve-allow", EnvRetrieveAllow, "NETS", "loopback",
 		"clients GET /v1/retrieve/{hash} answers: comma-separated CIDRs or IPs, \"loopback\" or \"any\"; others get 403"})
+	f.add(&prefixListValue{&f.cfg.CompressAllow, "compress-allow"}, spec{"compress-allow", EnvCompressAllow, "NETS", "loopback",
+		"clients POST /v1/compress (compression only, no model call) answers, as for --retrieve-allow; others get 403. " +
+			EnvCompressAllowRemote + "=true also means any"})
 
 	ccr, err := backend.Bind(fs, getenv)
 	if err != nil {
@@ -138,6 +146,17 @@ func (f *Flags) Config() (proxy.Config, error) {
 		}
 		if err := f.fs.Lookup(s.name).Value.Set(v); err != nil {
 			return proxy.Config{}, fmt.Errorf("%s=%q: %w", s.env, v, err)
+		}
+	}
+	if v := getenv(EnvCompressAllowRemote); v != "" && !set["compress-allow"] && getenv(EnvCompressAllow) == "" {
+		remote, err := ParseBool(v)
+		if err != nil {
+			return proxy.Config{}, fmt.Errorf("%s=%q: %w", EnvCompressAllowRemote, v, err)
+		}
+		if remote {
+			if err := f.fs.Lookup("compress-allow").Value.Set("any"); err != nil {
+				return proxy.Config{}, err
+			}
 		}
 	}
 	if f.cfg.Upstream == "" {
@@ -329,9 +348,13 @@ func (v *disabledValue) Set(s string) error {
 	return nil
 }
 
-// prefixListValue parses --retrieve-allow: comma-separated CIDRs or bare
-// IPs (a single host), plus the words loopback and any.
-type prefixListValue struct{ p *[]netip.Prefix }
+// prefixListValue parses --retrieve-allow and --compress-allow (name):
+// comma-separated CIDRs or bare IPs (a single host), plus the words
+// loopback and any.
+type prefixListValue struct {
+	p    *[]netip.Prefix
+	name string
+}
 
 func (v *prefixListValue) String() string {
 	if v.p == nil || *v.p == nil {
@@ -361,20 +384,20 @@ func (v *prefixListValue) Set(s string) error {
 		if strings.Contains(part, "/") {
 			p, err := netip.ParsePrefix(part)
 			if err != nil {
-				return fmt.Errorf("retrieve-allow %q: %w", part, err)
+				return fmt.Errorf("%s %q: %w", v.name, part, err)
 			}
 			out = append(out, p.Masked())
 			continue
 		}
 		a, err := netip.ParseAddr(part)
 		if err != nil {
-			return fmt.Errorf("retrieve-allow %q: want a CIDR, an IP, loopback or any", part)
+			return fmt.Errorf("%s %q: want a CIDR, an IP, loopback or any", v.name, part)
 		}
 		a = a.Unmap()
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	if len(out) == 0 {
-		return fmt.Errorf("retrieve-allow %q: no network given (use loopback for the default)", s)
+		return fmt.Errorf("%s %q: no network given (use loopback for the default)", v.name, s)
 	}
 	*v.p = out
 	return nil
