@@ -181,6 +181,11 @@ func (s *Server) serveCompressAPI(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	body, aerr := s.readCompressAPIBody(r)
+	if aerr != nil && r.Context().Err() != nil {
+		// The client left while sending its body.
+		call.status, call.err = StatusClientClosedRequest, aerr
+		return
+	}
 	if aerr != nil {
 		s.writeAPIError(w, r, call, aerr)
 		return
