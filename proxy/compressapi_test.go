@@ -325,6 +325,12 @@ func TestCompressAPIKeepsUserTextUnlessAsked(t *testing.T) {
 			`{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},` +
 			`{"role":"tool","tool_call_id":"c1","content":` + rows + `},` +
 			`{"role":"user","content":` + rows + `}]`, 2, 1},
+		// The user's question usually comes before the tool call it led
+		// to: the tool slot is then later in the body than the user slot.
+		{"openai user first", "gpt-4o", `[` +
+			`{"role":"user","content":` + rows + `},` +
+			`{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},` +
+			`{"role":"tool","tool_call_id":"c1","content":` + jsonString(text) + `}]`, 0, 2},
 		{"anthropic", "claude-sonnet-4-5", `[` +
 			`{"role":"user","content":[` + bigToolResult("t1") + `,{"type":"text","text":` + jsonString(text) + `}]}]`, 0, 0},
 	} {
