@@ -135,6 +135,21 @@ func (l *lines) next() (string, bool) {
 	return line, true
 }
 
+// nextNonBlank is next for the tiers whose patterns all need a non-space
+// character: it skips whitespace-only lines (they still use up the window,
+// as in the reference) and also returns the line without its leading
+// white space, which the patterns match against.
+func (l *lines) nextNonBlank() (line, rest string, ok bool) {
+	for {
+		if line, ok = l.next(); !ok {
+			return "", "", false
+		}
+		if rest = trimLeftSpace(line); rest != "" {
+			return line, rest, true
+		}
+	}
+}
+
 // capOne mirrors the reference's f64::min(1.0) cap.
 func capOne(x float64) float64 { return math.Min(x, 1) }
 
@@ -238,13 +253,9 @@ func isRuneStart(b byte) bool { return b < 0x80 || b >= 0xC0 }
 func detectSearch(content string) (Result, bool) {
 	matching, nonBlank := 0, 0
 	for it := newLines(content, searchLineWindow); ; {
-		line, ok := it.next()
+		line, rest, ok := it.nextNonBlank()
 		if !ok {
 			break
-		}
-		rest := trimLeftSpace(line)
-		if rest == "" {
-			continue
 		}
 		nonBlank++
 		if searchLine.match(line, rest) {
@@ -267,14 +278,9 @@ func detectSearch(content string) (Result, bool) {
 func detectLog(content string) (Result, bool) {
 	matches, errors, nonBlank := 0, 0, 0
 	for it := newLines(content, logLineWindow); ; {
-		line, ok := it.next()
+		line, rest, ok := it.nextNonBlank()
 		if !ok {
 			break
-		}
-		rest := trimLeftSpace(line)
-		if rest == "" {
-			// No log pattern can match a blank line; skipping saves work.
-			continue
 		}
 		nonBlank++
 		for i, pat := range logPatterns {
@@ -312,14 +318,9 @@ func detectCode(content string) (Result, bool) {
 	)
 	nonBlank := 0
 	for it := newLines(content, codeLineWindow); ; {
-		line, ok := it.next()
+		line, rest, ok := it.nextNonBlank()
 		if !ok {
 			break
-		}
-		rest := trimLeftSpace(line)
-		if rest == "" {
-			// Every pattern needs a non-space character.
-			continue
 		}
 		nonBlank++
 		for li := range languages {
