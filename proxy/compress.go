@@ -534,10 +534,11 @@ func peerIP(r *http.Request) string {
 }
 
 // injectRetrievalTool adds the headroom_retrieve tool when the body
-// carries retrieval markers or its session had the tool before. A failure
-// only leaves the tool out: the request goes on.
+// carries retrieval markers or its session had the tool before, unless the
+// operator turned the tool off. A failure only leaves the tool out: the
+// request goes on.
 func (s *Server) injectRetrievalTool(ctx context.Context, c *compression) {
-	if s.retrieval == nil {
+	if s.retrieval == nil || s.cfg.RetrievalToolDisabled {
 		return
 	}
 	in, err := s.retrieval.Inject(ctx, retrieval.Request{

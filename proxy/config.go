@@ -112,6 +112,23 @@ type Config struct {
 	// False (the default) enforces the per-mode policy.
 	AuthModePolicyEnforcementDisabled bool
 
+	// RetrievalToolDisabled never adds the headroom_retrieve tool to a
+	// compressed request. Markers are still written (with a Store) and
+	// resolve through GET /v1/retrieve/{hash}, so it suits clients that
+	// redeem them on their own. Unlike the reference's
+	// --no-ccr-inject-tool, fresh markers do not force the tool back in:
+	// off means off. False (the default) adds the tool to requests that
+	// carry markers and keeps it for the rest of their session.
+	RetrievalToolDisabled bool
+
+	// RetrievalHandlingDisabled passes every model response to the client
+	// unchanged, including one that calls headroom_retrieve, for clients
+	// that answer the call themselves. False (the default) answers a
+	// response calling only headroom_retrieve from the Store and continues
+	// the conversation upstream, so the client sees only the final
+	// answer. Only requests the tool was added to are handled.
+	RetrievalHandlingDisabled bool
+
 	// Store keeps the originals of compressed Anthropic blocks under the
 	// keys their markers name, and answers GET /v1/retrieve/{hash}. Nil
 	// means no store: blocks are compressed without markers and the

@@ -136,7 +136,9 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		// answered from the store on their way back.
 		s.retrieval, err = retrieval.New(retrieval.Config{
 			Store: cfg.Store, StoreTTL: cfg.StoreTTL, Base: s.transport, Logger: logger,
-			Handle: func(r *http.Request) bool { return stateFrom(r.Context()).retrievalTool },
+			Handle: func(r *http.Request) bool {
+				return !cfg.RetrievalHandlingDisabled && stateFrom(r.Context()).retrievalTool
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("proxy: retrieval: %w", err)

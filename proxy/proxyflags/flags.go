@@ -36,6 +36,13 @@ const (
 	EnvAuthModePolicy          = "HEADROOM_PROXY_AUTH_MODE_POLICY_ENFORCEMENT"
 	EnvRetrieveAllow           = "HEADROOM_PROXY_RETRIEVE_ALLOW"
 	EnvCompressAllow           = "HEADROOM_PROXY_COMPRESS_ALLOW"
+	EnvCCRInjectTool           = "HEADROOM_PROXY_CCR_INJECT_TOOL"
+	EnvCCRHandleResponses      = "HEADROOM_PROXY_CCR_HANDLE_RESPONSES"
+	// EnvNoCCRInjectTool is the reference's switch for the retrieval
+	// tool, with the opposite sense: a true value means
+	// --ccr-inject-tool=false, a false one the default.
+	// HEADROOM_PROXY_CCR_INJECT_TOOL and the flag win.
+	EnvNoCCRInjectTool = "HEADROOM_NO_CCR_INJECT_TOOL"
 	// EnvCompressAllowRemote is the reference's switch for remote callers
 	// of /v1/compress: a true value means --compress-allow any, a false
 	// one the default. HEADROOM_PROXY_COMPRESS_ALLOW and the flag win.
@@ -98,9 +105,16 @@ func Bind(fs *flag.FlagSet, getenv func(string) string) (*Flags, error) {
 		"enabled strips x-headroom-* request headers before forwarding; disabled forwards them"})
 	f.add(&boolValue{&f.cfg.Compression}, spec{"compression", EnvCompression, "[=BOOL]", "false",
 		"compress the live zone of JSON POST /v1/messages, /v1/chat/completions and /v1/responses bodies " +
-			"(buffered; any failure forwards the original bytes) and open the CCR store below"})
+			"(buffered; any failure forwards the original bytes) and open the CCR store below. " +
+			"POST /v1/compress and GET /v1/retrieve use the same store, so without --compression there is none and /v1/retrieve answers 503"})
 	f.add(&byteSizeValue{&f.cfg.CompressionMaxBodyBytes}, spec{"compression-max-body-bytes", EnvCompressionMaxBodyBytes, "SIZE", "the --max-body-bytes value",
 		"largest body the compression path buffers; larger ones are answered 413 without contacting the upstream"})
+	f.add(&offValue{&f.cfg.RetrievalToolDisabled}, spec{"ccr-inject-tool", EnvCCRInjectTool, "[=BOOL]", "true",
+		"add the headroom_retrieve tool to compressed requests that carry retrieval markers (and to later turns of their session); " +
+			"false never adds it, leaving markers to GET /v1/retrieve. " + EnvNoCCRInjectTool + "=true also means false"})
+	f.add(&offValue{&f.cfg.RetrievalHandlingDisabled}, spec{"ccr-handle-responses", EnvCCRHandleResponses, "[=BOOL]", "true",
+		"answer a model response that calls only headroom_retrieve from the CCR store and continue upstream, so the client sees the final answer; " +
+			"false passes such responses to the client unchanged"})
 	f.add(&disabledValue{&f.cfg.CacheControlAutoFrozenDisabled, "cache-control-auto-frozen"}, spec{"cache-control-auto-frozen", EnvCacheControlAutoFrozen, "MODE", "enabled",
 		"enabled never compresses Anthropic messages up to the last one with a cache_control marker; disabled ignores the markers"})
 	f.add(&disabledValue{&f.cfg.AuthModePolicyEnforcementDisabled, "auth-mode-policy-enforcement"}, spec{"auth-mode-policy-enforcement", EnvAuthModePolicy, "MODE", "enabled",
@@ -158,6 +172,13 @@ func (f *Flags) Config() (proxy.Config, error) {
 				return proxy.Config{}, err
 			}
 		}
+	}
+	if v := getenv(EnvNoCCRInjectTool); v != "" && !set["ccr-inject-tool"] && getenv(EnvCCRInjectTool) == "" {
+		off, err := ParseBool(v)
+		if err != nil {
+			return proxy.Config{}, fmt.Errorf("%s=%q: %w", EnvNoCCRInjectTool, v, err)
+		}
+		f.cfg.RetrievalToolDisabled = off
 	}
 	if f.cfg.Upstream == "" {
 		return proxy.Config{}, fmt.Errorf("--upstream (or %s) is required: %w", EnvUpstream, proxy.ErrNoUpstream)
@@ -320,6 +341,21 @@ func (v *boolValue) Set(s string) error {
 		return err
 	}
 	*v.p = b
+	return nil
+}
+
+// offValue is a boolean flag bound to a Config field that is true when
+// the feature is off, so the zero Config keeps the feature on.
+type offValue struct{ off *bool }
+
+func (v *offValue) IsBoolFlag() bool { return true }
+func (v *offValue) String() string   { return fmt.Sprint(v.off == nil || !*v.off) }
+func (v *offValue) Set(s string) error {
+	b, err := ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*v.off = !b
 	return nil
 }
 
