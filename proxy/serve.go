@@ -114,6 +114,8 @@ func (s *Server) logStart(addr net.Addr) {
 		slog.Bool("cache_control_auto_frozen", !c.CacheControlAutoFrozenDisabled),
 		slog.Bool("auth_mode_policy_enforcement", !c.AuthModePolicyEnforcementDisabled),
 		slog.Bool("ccr_store", c.Store != nil),
+		slog.Bool("ccr_inject_tool", !c.RetrievalToolDisabled),
+		slog.Bool("ccr_handle_responses", !c.RetrievalHandlingDisabled),
 		slog.Any("retrieve_allow", c.RetrieveAllow),
 		slog.Duration("health_probe_timeout", c.HealthProbeTimeout),
 	)

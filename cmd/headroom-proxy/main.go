@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -22,11 +21,11 @@ func main() {
 	if err == nil {
 		return
 	}
-	var ue *proxycmd.UsageError
-	if errors.As(err, &ue) {
+	code := proxycmd.ExitCode(err)
+	if code == proxycmd.ExitUsage {
 		fmt.Fprintf(os.Stderr, "headroom-proxy: %v\nRun headroom-proxy --help for the flags.\n", err)
-		os.Exit(2)
+	} else {
+		fmt.Fprintf(os.Stderr, "headroom-proxy: %v\n", err)
 	}
-	fmt.Fprintf(os.Stderr, "headroom-proxy: %v\n", err)
-	os.Exit(1)
+	os.Exit(code)
 }

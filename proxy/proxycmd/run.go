@@ -34,6 +34,26 @@ type UsageError struct{ Err error }
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// Exit statuses ExitCode maps Run's result to, the same as the headroom
+// command's.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // well-formed, but the store, listener or server failed
+	ExitUsage   = 2 // a *UsageError: fix the command line or environment
+)
+
+// ExitCode is the process exit status for an error returned by Run.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
 // Run parses args (the command line after the command name; name is used in
 // the help) and runs the proxy until ctx is cancelled, then shuts down
 // gracefully and returns nil. --help and --version print to env.Stdout and
