@@ -7,7 +7,7 @@ BIN           ?= bin
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS       := -s -w -X github.com/headroom-go/headroom/internal/version.Version=$(VERSION)
 STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-BENCHTIME     ?= 1s
+BENCHTIME     ?= 200ms
 BENCHCOUNT    ?= 6
 UPSTREAM      ?= http://127.0.0.1:8788
 DIST          ?= dist
