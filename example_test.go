@@ -114,7 +114,7 @@ func ExampleCompressRequest() {
 }
 
 // Without a path or provider, the format is read from the body: a "tool"
-// role is OpenAI Chat. OpenAI bodies never carry markers.
+// role is OpenAI Chat. Without a Store no format carries markers.
 func ExampleCompressRequest_detect() {
 	body := []byte(`{"model":"gpt-4o","messages":[` +
 		`{"role":"user","content":"Why is checkout failing?"},` +

@@ -58,12 +58,13 @@ type RequestOptions struct {
 	// "" means the body's "model" string, or livezone.DefaultModel when it
 	// has none.
 	Model string
-	// Store, for Anthropic bodies, receives the original of every
-	// compressed block: the block then ends with a "<<ccr:KEY>>" marker,
-	// and SmartCrusher's and DiffCompressor's own markers inside it
-	// resolve there too. Nil means no markers: rows may still be dropped,
-	// but nothing promises what no store holds. The OpenAI formats never
-	// carry markers, as in the proxy.
+	// Store receives the original of every compressed block, whatever
+	// the format: the block then ends with a "<<ccr:KEY>>" marker, and
+	// SmartCrusher's and DiffCompressor's own markers inside it resolve
+	// there too. Nil means no markers: rows may still be dropped, but
+	// nothing promises what no store holds. The reference marks Anthropic
+	// blocks only; the OpenAI formats are marked here as well, as in the
+	// proxy, so that no original a compression drops is lost.
 	Store ccr.Store
 	// IgnoreCacheControl makes every Anthropic message eligible. False
 	// (the proxy's default) leaves the messages up to the last one carrying
@@ -149,18 +150,18 @@ func CompressRequest(ctx context.Context, body []byte, opts RequestOptions) (Req
 		m   livezone.Manifest
 	)
 	lz := livezone.Options{Model: res.Model}
+	if opts.Store != nil {
+		// The default compressors are store-less; the store's own set
+		// makes the markers inside a block resolve as well.
+		blocks, err := livezone.NewCompressors(opts.Store)
+		if err != nil {
+			return fail(fmt.Errorf("headroom: %w", err))
+		}
+		lz.Store, lz.Compressor = opts.Store, blocks
+	}
 	switch res.Provider {
 	case Anthropic:
 		lz.AutoFrozen = !opts.IgnoreCacheControl
-		if opts.Store != nil {
-			// The default compressors are store-less; the store's own
-			// set makes the markers inside a block resolve as well.
-			blocks, err := livezone.NewCompressors(opts.Store)
-			if err != nil {
-				return fail(fmt.Errorf("headroom: %w", err))
-			}
-			lz.Store, lz.Compressor = opts.Store, blocks
-		}
 		out, m, err = livezone.Anthropic(ctx, body, lz)
 	case OpenAIChat:
 		out, m, err = livezone.OpenAIChat(ctx, body, lz)

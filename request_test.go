@@ -3,6 +3,7 @@ package headroom_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,14 +55,10 @@ func TestCorpusRequestsAreDetectedSplicedAndCounted(t *testing.T) {
 					t.Errorf("marker %s does not resolve: %v", key, err)
 				}
 			}
-			switch r.want {
-			case headroom.Anthropic:
-				checkAnthropicMarkers(t, store, r.body, res)
-			case headroom.OpenAIChat:
-				if n, _ := store.Len(t.Context()); n != 0 || len(res.Stats.Markers) != 0 {
-					t.Errorf("OpenAI body wrote %d entries and %d markers", n, len(res.Stats.Markers))
-				}
-			}
+			// Every format is reversible with a store: OpenAI bodies get
+			// block markers like Anthropic ones (beyond the reference,
+			// which marks Anthropic only).
+			checkBlockMarkers(t, store, r.body, res)
 			t.Logf("%s: %d → %d tokens, %v, %d markers", res.Provider, res.Stats.TokensBefore, res.Stats.TokensAfter,
 				res.Stats.Transforms, len(res.Stats.Markers))
 		})
@@ -73,17 +70,29 @@ func TestCorpusRequestsAreDetectedSplicedAndCounted(t *testing.T) {
 	}
 }
 
-// checkAnthropicMarkers checks that every compressed Anthropic block ends
-// with the marker of its exact original, which the store returns.
-func checkAnthropicMarkers(t *testing.T, store ccr.Store, in []byte, res headroom.RequestResult) {
+// checkBlockMarkers checks that every compressed block ends with the
+// marker of its exact original, which the store returns.
+func checkBlockMarkers(t *testing.T, store ccr.Store, in []byte, res headroom.RequestResult) {
 	t.Helper()
-	k := 0
+	// Splices are in body order; blocks in the order they were examined
+	// (a Chat tool slot before the user slot), so pair them by position.
+	var done []livezone.BlockOutcome
 	for _, b := range res.Manifest.Blocks {
-		if b.Action.Kind != livezone.Compressed {
-			continue
+		if b.Action.Kind == livezone.Compressed {
+			done = append(done, b)
 		}
+	}
+	if len(done) == 0 || len(done) != len(res.Manifest.Splices) {
+		t.Fatalf("%d compressed blocks, %d splices", len(done), len(res.Manifest.Splices))
+	}
+	slices.SortStableFunc(done, func(x, y livezone.BlockOutcome) int {
+		if x.MessageIndex != y.MessageIndex {
+			return x.MessageIndex - y.MessageIndex
+		}
+		return x.BlockIndex - y.BlockIndex
+	})
+	for k, b := range done {
 		s := res.Manifest.Splices[k]
-		k++
 		orig := decodeLiteral(t, in[s.In.Start:s.In.End])
 		repl := decodeLiteral(t, res.Body[s.Out.Start:s.Out.End])
 		if b.Action.Marker != ccr.ComputeKey([]byte(orig)) || !strings.HasSuffix(repl, ccr.Marker(b.Action.Marker)) {

@@ -38,7 +38,6 @@ func Anthropic(ctx context.Context, body []byte, opts Options) ([]byte, Manifest
 	if err := begin(ctx, body, &opts, &p); err != nil {
 		return body, noPass(body), err
 	}
-	p.store = opts.Store
 	return p.end(p.anthropic(&opts))
 }
 

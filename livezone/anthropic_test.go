@@ -152,12 +152,6 @@ func TestCCRMarkerResolvesToTheOriginal(t *testing.T) {
 	if m.Blocks[0].Action.CompressedBytes != len(repl[0]) {
 		t.Errorf("CompressedBytes %d, replacement with marker is %d bytes", m.Blocks[0].Action.CompressedBytes, len(repl[0]))
 	}
-	// The OpenAI formats never add markers, even with a store.
-	chat := `{"messages":[{"role":"tool","tool_call_id":"t","content":` + str(rows) + `}]}`
-	out, m, err := livezone.OpenAIChat(t.Context(), []byte(chat), livezone.Options{Store: store})
-	if err != nil || m.Outcome != livezone.Modified || bytes.Contains(out, []byte("<<ccr:")) {
-		t.Errorf("chat with store: err %v, outcome %v, marker present %v", err, m.Outcome, bytes.Contains(out, []byte("<<ccr:")))
-	}
 }
 
 // failingStore refuses every Put, as a full or unreachable backend does.

@@ -23,6 +23,20 @@
 // refuses is ErrBodyNotJSON and the caller forwards the original bytes. A
 // per-block compressor failure reverts only that block and is reported in
 // the Manifest.
+//
+// # Reversibility
+//
+// When Options.Store is set, every compressed block of every format ends
+// with "\n<<ccr:KEY>>" on its own line (KEY = ccr.ComputeKey of the
+// original slot text, the marker counted by the token gate) and the
+// original is put under KEY once the gate accepts the block, so a client
+// can fetch it back (the headroom_retrieve tool, GET /v1/retrieve/KEY).
+// The reference marks only Anthropic blocks and leaves OpenAI Chat and
+// Responses results lossy with nothing to retrieve; this package
+// deliberately marks all three, because rows SmartCrusher drops must stay
+// retrievable whichever API the client speaks. Without a store no format
+// gets a marker. Responses outputs of headroom_retrieve calls are never
+// compressed, marker or not, so a retrieval always reaches the model whole.
 package livezone
 
 import (
@@ -104,10 +118,14 @@ type Options struct {
 	// cache_control markers in the same scan, as ComputeFrozenCount does,
 	// and report TTL-order warnings in the Manifest.
 	AutoFrozen bool
-	// Store, for Anthropic only, makes every compressed block end with
+	// Store makes every compressed block, in all three formats, end with
 	// "\n<<ccr:KEY>>" (KEY = ccr.ComputeKey of the original) and puts the
-	// original under KEY once the token gate has accepted the block. Nil
-	// means no markers. The OpenAI formats never add markers.
+	// original under KEY once the token gate, which counts the marker, has
+	// accepted the block. Nil means no markers. The reference marks only
+	// Anthropic blocks; marking the OpenAI formats too goes beyond it on
+	// purpose, so that no original is ever lost (see the package doc).
+	// Pair it with a Compressor from NewCompressors(Store) so the markers
+	// SmartCrusher and DiffCompressor write inside a block resolve as well.
 	Store ccr.Store
 	// Compressor proposes candidates. Nil means Default().
 	Compressor BlockCompressor
@@ -145,7 +163,7 @@ type pass struct {
 	counter tokenizer.Counter // nil until the first candidate
 	comp    BlockCompressor
 	detect  func(string) transform.ContentType
-	store   ccr.Store // Anthropic only
+	store   ccr.Store // nil: no markers
 	m       Manifest
 	reps    []replacement
 	lits    []byte // replacement literals, back to back
@@ -172,6 +190,7 @@ func begin(ctx context.Context, body []byte, opts *Options, p *pass) error {
 		model:  opts.Model,
 		comp:   opts.Compressor,
 		detect: opts.Detect,
+		store:  opts.Store,
 		m:      Manifest{LatestUserMessageIndex: -1, BytesIn: len(body), BytesOut: len(body)},
 	}
 	if p.model == "" {

@@ -13,8 +13,9 @@ import (
 // ("user_text"), the tool slot first. The two are chosen independently, so
 // the tool message may be older than the user message; compression is
 // deterministic, so a rewritten older message stays cache-stable. There is
-// no frozen floor and no CCR marker (Options.Store and FrozenCount are
-// ignored).
+// no frozen floor (Options.FrozenCount and AutoFrozen are ignored). With
+// Options.Store every compressed slot gets a CCR marker as in Anthropic,
+// which the reference does not do (see the package doc).
 //
 // A body whose top-level "n" is an integer greater than 1 (several
 // completions) is left alone: NoChange with Skip SkipNGreaterThanOne,
@@ -153,7 +154,9 @@ const (
 // in one request — except the outputs of headroom_retrieve calls. An output
 // shorter than MinBlockBytes is BelowByteThreshold with content type
 // OutputItemContentType. Message items, reasoning, compaction and every
-// other item are never touched. No frozen floor, no CCR marker.
+// other item are never touched. No frozen floor; with Options.Store every
+// compressed output gets a CCR marker as in Anthropic, beyond the
+// reference (see the package doc).
 //
 // Results and errors are as for Anthropic.
 func OpenAIResponses(ctx context.Context, body []byte, opts Options) ([]byte, Manifest, error) {

@@ -196,18 +196,21 @@ func (s *Server) compressLiveZone(ctx context.Context, c *compression, orig json
 		m   livezone.Manifest
 		err error
 	)
+	// Every format gets the store, so each compressed block ends with a
+	// marker whose original a client can retrieve. The reference stores
+	// only Anthropic originals; rows dropped from an OpenAI request would
+	// then be lost for good, which this proxy does not accept. The
+	// compressor set (built on the same store; the field's name predates
+	// this) makes SmartCrusher's and DiffCompressor's markers resolve too.
+	opts := livezone.Options{Model: model, Store: s.cfg.Store, Compressor: s.anthropicCompressor}
 	switch c.ep {
 	case cachestab.Messages:
-		out, m, err = livezone.Anthropic(ctx, c.cur, livezone.Options{
-			Model:      model,
-			AutoFrozen: !s.cfg.CacheControlAutoFrozenDisabled,
-			Store:      s.cfg.Store,
-			Compressor: s.anthropicCompressor,
-		})
+		opts.AutoFrozen = !s.cfg.CacheControlAutoFrozenDisabled
+		out, m, err = livezone.Anthropic(ctx, c.cur, opts)
 	case cachestab.ChatCompletions:
-		out, m, err = livezone.OpenAIChat(ctx, c.cur, livezone.Options{Model: model})
+		out, m, err = livezone.OpenAIChat(ctx, c.cur, opts)
 	case cachestab.Responses:
-		out, m, err = livezone.OpenAIResponses(ctx, c.cur, livezone.Options{Model: model})
+		out, m, err = livezone.OpenAIResponses(ctx, c.cur, opts)
 	}
 	s.metrics.observeStage(stageLiveZone, time.Since(t))
 

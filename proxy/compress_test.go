@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/headroom-go/headroom/ccr/memstore"
+	"github.com/headroom-go/headroom/ccr/retrieve"
 )
 
 // TestCorpusRequestsReachUpstreamSmallerWithOnlyLiveZoneStringsChanged sends
@@ -331,5 +333,103 @@ func TestStoreFailureRevertsOnlyTheBlock(t *testing.T) {
 	}
 	if got := counterValue(t, p.srv.metrics.failures, failCompressorError); got != 1 {
 		t.Errorf("compressor_error failures = %v, want 1", got)
+	}
+}
+
+// TestOpenAIRequestsAreReversible: with a store, a compressed OpenAI Chat
+// or Responses tool result reaches the upstream ending in a CCR marker,
+// the request carries the headroom_retrieve tool (the retrieval layer
+// injects it because it sees the marker), and GET /v1/retrieve/{hash}
+// returns the exact original. The reference stores Anthropic originals
+// only; this proxy keeps every one.
+func TestOpenAIRequestsAreReversible(t *testing.T) {
+	rows := rowsJSON(1500)
+	for _, c := range []struct {
+		name, path, body string
+		// slot extracts the compressed string and the tool names.
+		slot func(t *testing.T, got []byte) (string, []string)
+	}{
+		{"chat", pathChatCompletions, `{"model":"gpt-4o","messages":[{"role":"user","content":"list the users"},` +
+			`{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"list_users","arguments":"{}"}}]},` +
+			`{"role":"tool","tool_call_id":"call_1","content":` + jsonString(rows) + `}]}`,
+			func(t *testing.T, got []byte) (string, []string) {
+				var v struct {
+					Messages []struct {
+						Content string `json:"content"`
+					} `json:"messages"`
+					Tools []struct {
+						Function struct {
+							Name string `json:"name"`
+						} `json:"function"`
+					} `json:"tools"`
+				}
+				if err := json.Unmarshal(got, &v); err != nil || len(v.Messages) != 3 {
+					t.Fatalf("upstream body: %v", err)
+				}
+				var names []string
+				for _, tl := range v.Tools {
+					names = append(names, tl.Function.Name)
+				}
+				return v.Messages[2].Content, names
+			}},
+		{"responses", pathResponses, `{"model":"gpt-4o","input":[{"type":"message","role":"user","content":"list the users"},` +
+			`{"type":"function_call","call_id":"call_1","name":"list_users","arguments":"{}"},` +
+			`{"type":"function_call_output","call_id":"call_1","output":` + jsonString(rows) + `}]}`,
+			func(t *testing.T, got []byte) (string, []string) {
+				var v struct {
+					Input []struct {
+						Output string `json:"output"`
+					} `json:"input"`
+					Tools []struct {
+						Name string `json:"name"`
+					} `json:"tools"`
+				}
+				if err := json.Unmarshal(got, &v); err != nil || len(v.Input) != 3 {
+					t.Fatalf("upstream body: %v", err)
+				}
+				var names []string
+				for _, tl := range v.Tools {
+					names = append(names, tl.Name)
+				}
+				return v.Input[2].Output, names
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			up := startRecorder(t, nil)
+			p := startProxy(t, Config{Upstream: up.URL, Compression: true, Store: memstore.New(0, 0)})
+			if res, _ := postJSON(t, p, c.path, []byte(c.body), oauthOpenAI); res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			got, _ := up.last(t)
+			if len(got) >= len(c.body) {
+				t.Fatalf("upstream body not smaller: %d → %d bytes", len(c.body), len(got))
+			}
+			slot, tools := c.slot(t, got)
+			m := regexp.MustCompile(`\n<<ccr:([0-9a-f]{24})>>$`).FindStringSubmatch(slot)
+			if m == nil {
+				t.Fatalf("compressed slot has no CCR marker on its last line: …%q", slot[max(0, len(slot)-80):])
+			}
+			if !slices.Contains(tools, retrieve.ToolName) {
+				t.Errorf("tools %v lack %s", tools, retrieve.ToolName)
+			}
+			res, original := getFrom(t, "", p.URL+retrievePrefix+m[1], nil)
+			if res.StatusCode != http.StatusOK || string(original) != rows {
+				t.Fatalf("GET %s: %d, %d bytes; want 200 with the %d-byte original", m[1], res.StatusCode, len(original), len(rows))
+			}
+		})
+	}
+}
+
+// TestOpenAIWithoutStoreHasNoMarker: without a store nothing could resolve
+// a marker, so none is written and no tool is added.
+func TestOpenAIWithoutStoreHasNoMarker(t *testing.T) {
+	up := startRecorder(t, nil)
+	p := startProxy(t, Config{Upstream: up.URL, Compression: true})
+	body := []byte(`{"model":"gpt-4o","messages":[{"role":"tool","tool_call_id":"call_1","content":` + jsonString(rowsJSON(1500)) + `}]}`)
+	postJSON(t, p, pathChatCompletions, body, oauthOpenAI)
+	got, _ := up.last(t)
+	if len(got) >= len(body) || bytes.Contains(got, []byte("<<ccr:")) || bytes.Contains(got, []byte(retrieve.ToolName)) {
+		t.Fatalf("%d → %d bytes, marker %v, tool %v", len(body), len(got),
+			bytes.Contains(got, []byte("<<ccr:")), bytes.Contains(got, []byte(retrieve.ToolName)))
 	}
 }

@@ -163,8 +163,9 @@ type compressAPICall struct {
 // those of every string value in the messages, counted with the model's
 // tokenizer. ccr_hashes lists the retrieval markers the compression added;
 // each resolves through GET /v1/retrieve/{hash} when the proxy has a CCR
-// store (originals are written there before the answer is sent). The
-// OpenAI Chat live zone adds no markers, as on the proxy path.
+// store (originals are written there before the answer is sent), for
+// OpenAI-shaped messages as for Anthropic ones: unlike the reference,
+// which marks Anthropic blocks only, no original is dropped beyond reach.
 //
 // The request context bounds the work: a client that goes away stops the
 // pass at the next block (recorded as status 499).

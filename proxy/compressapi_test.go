@@ -239,6 +239,11 @@ func TestCompressAPICompressesCorpusConversations(t *testing.T) {
 		}
 		t.Logf("%s: %d → %d tokens (%.1f%%), %v, %d hashes", c.name, a.TokensBefore, a.TokensAfter,
 			100*a.CompressionRatio, a.TransformsApplied, len(a.CCRHashes))
+		// With a store every compressed block is retrievable, OpenAI-shaped
+		// conversations included (the reference marks Anthropic only).
+		if len(a.CCRHashes) == 0 {
+			t.Errorf("%s: compressed without ccr_hashes", c.name)
+		}
 		for _, h := range a.CCRHashes {
 			hashes++
 			res, original := getFrom(t, "", p.URL+retrievePrefix+h, nil)
@@ -324,7 +329,7 @@ func TestCompressAPIKeepsUserTextUnlessAsked(t *testing.T) {
 		{"openai", "gpt-4o", `[` +
 			`{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},` +
 			`{"role":"tool","tool_call_id":"c1","content":` + rows + `},` +
-			`{"role":"user","content":` + rows + `}]`, 2, 1},
+			`{"role":"user","content":` + jsonString(text) + `}]`, 2, 1},
 		// The user's question usually comes before the tool call it led
 		// to: the tool slot is then later in the body than the user slot.
 		{"openai user first", "gpt-4o", `[` +
@@ -372,15 +377,20 @@ func TestCompressAPIKeepsUserTextUnlessAsked(t *testing.T) {
 				if blocks.Content[1].Text != text || blocks.Content[0].Content == rowsJSON(400) {
 					t.Errorf("by default the tool_result must be compressed and the text block kept")
 				}
-				// Only the tool_result's marker is handed out; the text
-				// block's was undone with it.
-				if len(def.CCRHashes) == 0 || len(on.CCRHashes) <= len(def.CCRHashes) {
-					t.Errorf("ccr_hashes: default %v, with user text %v", def.CCRHashes, on.CCRHashes)
+			}
+			// In both formats only the tool output's marker is handed out
+			// by default; the user text's was undone with its block.
+			if len(def.CCRHashes) == 0 || len(on.CCRHashes) <= len(def.CCRHashes) {
+				t.Errorf("ccr_hashes: default %v, with user text %v", def.CCRHashes, on.CCRHashes)
+			}
+			for _, h := range def.CCRHashes {
+				if !strings.Contains(string(def.Messages), h) {
+					t.Errorf("hash %s is not in the returned messages", h)
 				}
-				for _, h := range def.CCRHashes {
-					if !strings.Contains(string(def.Messages), h) {
-						t.Errorf("hash %s is not in the returned messages", h)
-					}
+			}
+			for _, h := range on.CCRHashes {
+				if v, err := store.Get(t.Context(), h); err != nil || !contentAddressed(h, v) {
+					t.Errorf("hash %s does not resolve to its original: %v", h, err)
 				}
 			}
 		})
