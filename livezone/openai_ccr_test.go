@@ -3,6 +3,9 @@ package livezone_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/headroom-go/headroom/ccr"
@@ -132,6 +135,65 @@ func TestOpenAIMarkerCountsInTheGate(t *testing.T) {
 			if _, err := store.Get(t.Context(), ccr.ComputeKey([]byte(rows))); err == nil {
 				t.Error("original stored for a rejected block")
 			}
+		})
+	}
+}
+
+// eventRows is a JSON array of n event rows whose prose messages dwarf
+// their keys, so a lossless table saves too little and SmartCrusher drops
+// rows instead, keeping the failures at failAt and leaving its own
+// "_ccr_dropped" marker row.
+func eventRows(n int, failAt ...int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		msg := fmt.Sprintf("worker %d finished syncing shard %d of the catalogue after %d retries and reported nominal health", i, i*7%101, i%5)
+		if slices.Contains(failAt, i) {
+			msg = fmt.Sprintf("worker %d hit a connection TIMEOUT while syncing shard %d and gave up", i, i*7%101)
+		}
+		fmt.Fprintf(&b, `{"id":%d,"msg":%q}`, i, msg)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// TestOpenAIDroppedRowsResolve: when SmartCrusher drops rows from an
+// OpenAI slot, its own marker and the block marker both resolve in the
+// store the compressors were built on.
+func TestOpenAIDroppedRowsResolve(t *testing.T) {
+	rows := eventRows(1500, 3, 700, 1400)
+	for _, c := range openAIBodies(rows) {
+		t.Run(c.name, func(t *testing.T) {
+			store := memstore.New(0, 0)
+			comp, err := livezone.NewCompressors(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []byte(c.body)
+			out, m, err := c.f(t.Context(), in, livezone.Options{Model: "gpt-4o", Store: store, Compressor: comp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig, repl := checkSplices(t, in, out, m)
+			if m.Outcome != livezone.Modified || len(repl) != 1 || orig[0] != rows {
+				t.Fatalf("outcome %v, blocks %s", m.Outcome, outcomes(m))
+			}
+			if !strings.Contains(repl[0], "_ccr_dropped") {
+				t.Fatalf("SmartCrusher dropped no rows: %.300s", repl[0])
+			}
+			keys := retrieve.ScanText(nil, repl[0])
+			if len(keys) < 2 {
+				t.Fatalf("markers %v: want SmartCrusher's and the block's", keys)
+			}
+			for _, k := range keys {
+				if _, err := store.Get(t.Context(), k); err != nil {
+					t.Errorf("marker %s does not resolve: %v", k, err)
+				}
+			}
+			checkMarker(t, store, keys[len(keys)-1], rows, repl[0])
 		})
 	}
 }
