@@ -200,9 +200,9 @@ func (s *Server) compressLiveZone(ctx context.Context, c *compression, orig json
 	// marker whose original a client can retrieve. The reference stores
 	// only Anthropic originals; rows dropped from an OpenAI request would
 	// then be lost for good, which this proxy does not accept. The
-	// compressor set (built on the same store; the field's name predates
-	// this) makes SmartCrusher's and DiffCompressor's markers resolve too.
-	opts := livezone.Options{Model: model, Store: s.cfg.Store, Compressor: s.anthropicCompressor}
+	// compressor set is built on the same store, so SmartCrusher's and
+	// DiffCompressor's own markers resolve too.
+	opts := livezone.Options{Model: model, Store: s.cfg.Store, Compressor: s.blockCompressor}
 	switch c.ep {
 	case cachestab.Messages:
 		opts.AutoFrozen = !s.cfg.CacheControlAutoFrozenDisabled

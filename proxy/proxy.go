@@ -66,9 +66,10 @@ type Server struct {
 	// retrieval adds the headroom_retrieve tool and answers its calls;
 	// nil without compression or a store.
 	retrieval *retrieval.Retrieval
-	// anthropicCompressor writes its own markers' originals to
-	// Config.Store; nil means livezone's store-less default.
-	anthropicCompressor livezone.BlockCompressor
+	// blockCompressor compresses live-zone blocks with compressors that
+	// write their own markers' originals to Config.Store; nil means
+	// livezone's store-less default.
+	blockCompressor livezone.BlockCompressor
 
 	upgrades upgradeTracker // hijacked (WebSocket) client connections
 	inflight sync.WaitGroup // handlers running, for the shutdown drain
@@ -128,7 +129,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proxy: live-zone compressors: %w", err)
 		}
-		s.anthropicCompressor = c
+		s.blockCompressor = c
 	}
 	var upstream http.RoundTripper = s.transport
 	if cfg.Compression && cfg.Store != nil {
