@@ -115,7 +115,8 @@ func decodeConversation(t *testing.T, body []byte) conversation {
 }
 
 // checkRounds asserts that the upstream saw want requests, that the first
-// was compressed (smaller than what the client sent) and offered the tool,
+// was compressed (smaller than what the client sent; skipped for an empty
+// clientBody, a request that arrives compressed already),
 // and that every continuation kept the previous round's messages and
 // tools byte for byte and appended exactly the model's turn and one
 // result. It returns the decoded rounds.
@@ -124,7 +125,7 @@ func checkRounds(t *testing.T, reqs [][]byte, want int, clientBody string) []con
 	if len(reqs) != want {
 		t.Fatalf("upstream saw %d requests, want %d", len(reqs), want)
 	}
-	if len(reqs[0]) >= len(clientBody) || bytes.Contains(reqs[0], []byte(`"host":"web-0","status":"ok","p99_ms":20},{"id":299`)) {
+	if clientBody != "" && len(reqs[0]) >= len(clientBody) || bytes.Contains(reqs[0], []byte(`"host":"web-0","status":"ok","p99_ms":20},{"id":299`)) {
 		t.Fatalf("first upstream request (%d bytes, client sent %d) was not compressed", len(reqs[0]), len(clientBody))
 	}
 	convs := make([]conversation, len(reqs))
@@ -319,6 +320,86 @@ func storeEnv(t *testing.T, upstream, backend string) []string {
 	return env
 }
 
+// compressedRows has the proxy at base compress a 300-row tool result
+// through POST /v1/compress and returns the compressed text, which ends
+// in a marker for the original the proxy stored. The OpenAI scenarios
+// quote it in a Chat tool message: whether the proxy compresses Chat
+// bodies itself does not matter to them, and the marker is a real one
+// from the same store.
+func compressedRows(t *testing.T, base string) string {
+	t.Helper()
+	body := `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[` +
+		`{"type":"tool_result","tool_use_id":"t1","content":` + jsonQuote(rows(300)) + `}]}]}`
+	got := post(t, base+"/v1/compress", body)
+	var a struct {
+		Messages []struct {
+			Content []struct {
+				Content string `json:"content"`
+			} `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(got, &a); err != nil || len(a.Messages) != 1 || len(a.Messages[0].Content) != 1 {
+		t.Fatalf("POST /v1/compress: %v %.300s", err, got)
+	}
+	text := a.Messages[0].Content[0].Content
+	if markerKey.FindStringSubmatch(text) == nil {
+		t.Fatalf("compressed rows carry no marker: %.300q", text)
+	}
+	return text
+}
+
+func chatReq(toolContent string, stream bool) string {
+	opts := ""
+	if stream {
+		opts = `"stream_options":{"include_usage":true},`
+	}
+	return `{"model":"gpt-4o","stream":` + fmt.Sprint(stream) + `,` + opts +
+		`"tools":[{"type":"function","function":{"name":"query","parameters":{"type":"object"}}}],` +
+		`"messages":[{"role":"system","content":"ops bot"},{"role":"user","content":"check the hosts"},` +
+		`{"role":"assistant","content":null,"tool_calls":[{"id":"call_q","type":"function","function":{"name":"query","arguments":"{}"}}]},` +
+		`{"role":"tool","tool_call_id":"call_q","content":` + jsonQuote(toolContent) + `}]}`
+}
+
+func chatReply(id, message, finish string, in, out int) string {
+	return fmt.Sprintf(`{"id":%q,"object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":%s,"finish_reason":%q}],"usage":{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}}`,
+		id, message, finish, in, out, in+out)
+}
+
+func chatRetrieveCall(hash string) string {
+	return `{"role":"assistant","content":null,"tool_calls":[{"id":"call_r","type":"function","function":{"name":"headroom_retrieve","arguments":` +
+		jsonQuote(`{"hash":"`+hash+`"}`) + `}}]}`
+}
+
+func chatChunk(id, choices string) string {
+	return `data: {"id":"` + id + `","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[` + choices + "]}\n\n"
+}
+
+func chatDelta(id, delta, finish string) string {
+	return chatChunk(id, `{"index":0,"delta":`+delta+`,"finish_reason":`+finish+`}`)
+}
+
+func chatUsage(id string, in, out int) string {
+	return fmt.Sprintf(`data: {"id":%q,"object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}}`+"\n\n",
+		id, in, out, in+out)
+}
+
+const chatDoneEvent = "data: [DONE]\n\n"
+
+// chatToolMessage checks the last Chat message answers call_r and returns
+// its decoded text.
+func chatToolMessage(t *testing.T, msg json.RawMessage) retrieved {
+	t.Helper()
+	var m struct {
+		Role       string `json:"role"`
+		ToolCallID string `json:"tool_call_id"`
+		Content    string `json:"content"`
+	}
+	if err := json.Unmarshal(msg, &m); err != nil || m.Role != "tool" || m.ToolCallID != "call_r" {
+		t.Fatalf("not a tool message answering call_r: %s", msg)
+	}
+	return decodeResult(t, m.Content)
+}
+
 func TestRetrievalScenariosThroughTheBinary(t *testing.T) {
 	type scenario struct {
 		name    string
@@ -507,6 +588,108 @@ func TestRetrievalScenariosThroughTheBinary(t *testing.T) {
 				}
 				if r := decodeResult(t, toolResultText(t, convs[1].Messages[len(convs[1].Messages)-1], "toolu_r")); r.Original != rows(300) {
 					t.Fatalf("tool result lacks the original: %+v", r.Status)
+				}
+			},
+		},
+		{
+			name: "openai chat non-streaming hit", backend: "sqlite",
+			play: func(t *testing.T, n int, body []byte) (string, string) {
+				if n == 0 {
+					return "application/json", chatReply("c1", chatRetrieveCall(markerIn(t, body)), "tool_calls", 100, 20)
+				}
+				return "application/json", chatReply("c2", `{"role":"assistant","content":"All 300 hosts are ok."}`, "stop", 150, 30)
+			},
+			run: func(t *testing.T, base string, m *e2eModel) {
+				compressed := compressedRows(t, base)
+				key := markerKey.FindStringSubmatch(compressed)[1]
+				got := post(t, base+"/v1/chat/completions", chatReq(compressed, false))
+				assertNoRetrieval(t, got)
+				want := chatReply("c2", `{"role":"assistant","content":"All 300 hosts are ok."}`, "stop", 250, 50)
+				if string(got) != want {
+					t.Fatalf("client got\n%s\nwant\n%s", got, want)
+				}
+				convs := checkRounds(t, m.requests(), 2, "")
+				msgs := convs[1].Messages
+				if string(msgs[len(msgs)-2]) != chatRetrieveCall(key) {
+					t.Fatalf("assistant turn sent upstream\n%s\nwant\n%s", msgs[len(msgs)-2], chatRetrieveCall(key))
+				}
+				if r := chatToolMessage(t, msgs[len(msgs)-1]); r.Hash != key || r.Original != rows(300) || r.ItemCount != 300 {
+					t.Fatalf("tool message: hash %q, %d items, %d-byte original", r.Hash, r.ItemCount, len(r.Original))
+				}
+			},
+		},
+		{
+			name: "openai chat streaming hit", backend: "memory",
+			play: func(t *testing.T, n int, body []byte) (string, string) {
+				if n == 0 {
+					key := markerIn(t, body)
+					return "text/event-stream", chatDelta("c1", `{"role":"assistant","content":""}`, "null") +
+						chatDelta("c1", `{"content":"Looking."}`, "null") +
+						chatDelta("c1", `{"tool_calls":[{"index":0,"id":"call_r","type":"function","function":{"name":"headroom_retrieve","arguments":""}}]}`, "null") +
+						chatDelta("c1", `{"tool_calls":[{"index":0,"function":{"arguments":"{\"hash\":"}}]}`, "null") +
+						chatDelta("c1", `{"tool_calls":[{"index":0,"function":{"arguments":"\"`+key+`\"}"}}]}`, "null") +
+						chatDelta("c1", `{}`, `"tool_calls"`) + chatUsage("c1", 100, 20) + chatDoneEvent
+				}
+				return "text/event-stream", chatDelta("c2", `{"role":"assistant","content":""}`, "null") +
+					chatDelta("c2", `{"content":"All 300 hosts are ok."}`, "null") +
+					chatDelta("c2", `{}`, `"stop"`) + chatUsage("c2", 150, 30) + chatDoneEvent
+			},
+			run: func(t *testing.T, base string, m *e2eModel) {
+				compressed := compressedRows(t, base)
+				key := markerKey.FindStringSubmatch(compressed)[1]
+				got := post(t, base+"/v1/chat/completions", chatReq(compressed, true))
+				assertNoRetrieval(t, got)
+				evs := clientEvents(t, got)
+				var text strings.Builder
+				finishes := 0
+				for i, e := range evs {
+					if e.IsDone() {
+						if i != len(evs)-1 {
+							t.Fatalf("[DONE] is not the last event:\n%s", got)
+						}
+						continue
+					}
+					var c struct {
+						Choices []struct {
+							Delta struct {
+								Content   string            `json:"content"`
+								ToolCalls []json.RawMessage `json:"tool_calls"`
+							} `json:"delta"`
+							FinishReason *string `json:"finish_reason"`
+						} `json:"choices"`
+					}
+					if err := json.Unmarshal(e.Data, &c); err != nil {
+						t.Fatalf("chunk %d is not JSON: %v: %s", i, err, e.Data)
+					}
+					for _, ch := range c.Choices {
+						text.WriteString(ch.Delta.Content)
+						if len(ch.Delta.ToolCalls) > 0 {
+							t.Fatalf("client got a tool call delta: %s", e.Data)
+						}
+						if ch.FinishReason != nil {
+							finishes++
+							if *ch.FinishReason != "stop" {
+								t.Fatalf("client finish reason %q", *ch.FinishReason)
+							}
+						}
+					}
+				}
+				if len(evs) == 0 || !evs[len(evs)-1].IsDone() || finishes != 1 || text.String() != "Looking.All 300 hosts are ok." {
+					t.Fatalf("client stream (%d finishes, text %q):\n%s", finishes, text.String(), got)
+				}
+				// The usage chunk before [DONE] is the sum of the two rounds.
+				if want := chatUsage("c2", 250, 50) + chatDoneEvent; !bytes.HasSuffix(got, []byte(want)) {
+					t.Fatalf("client stream does not end with the summed usage:\n%s", got)
+				}
+				convs := checkRounds(t, m.requests(), 2, "")
+				msgs := convs[1].Messages
+				wantTurn := `{"role":"assistant","content":"Looking.","tool_calls":[{"id":"call_r","type":"function","function":{"name":"headroom_retrieve","arguments":` +
+					jsonQuote(`{"hash":"`+key+`"}`) + `}}]}`
+				if string(msgs[len(msgs)-2]) != wantTurn {
+					t.Fatalf("assistant turn sent upstream\n%s\nwant\n%s", msgs[len(msgs)-2], wantTurn)
+				}
+				if r := chatToolMessage(t, msgs[len(msgs)-1]); r.Original != rows(300) {
+					t.Fatalf("tool message lacks the original: %+v", r.Status)
 				}
 			},
 		},
