@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/headroom-go/headroom/proxy/sse"
 )
@@ -504,7 +505,7 @@ func TestRetrievalScenariosThroughTheBinary(t *testing.T) {
 			},
 			run: func(t *testing.T, base string, m *e2eModel) {
 				req := anthropicReq(false)
-				got := post(t, base+"/v1/messages", req)
+				status, got := postStatus(t, base+"/v1/messages", req)
 				// One request and at most three continuations.
 				convs := checkRounds(t, m.requests(), 4, req)
 				for i := 1; i < len(convs); i++ {
@@ -513,14 +514,15 @@ func TestRetrievalScenariosThroughTheBinary(t *testing.T) {
 						t.Fatalf("round %d answered %+v", i, r.Status)
 					}
 				}
-				// After the cap the last answer is returned as JSON, its
-				// usage the sum of the four billed rounds (documented in
-				// proxy/retrieval: the model's still-pending call is not
-				// hidden in a non-streaming answer).
-				key := markerIn(t, m.requests()[0])
-				want := anthropicReply("msg_3", `[`+retrieveUse("toolu_r3", key)+`]`, "tool_use", 40, 4)
-				if string(got) != want || !json.Valid(got) {
-					t.Fatalf("client got\n%s\nwant\n%s", got, want)
+				// After the cap the exchange ends in Anthropic's error shape
+				// (502), as a stream does: the client never receives the call
+				// to a tool it did not declare.
+				if status != http.StatusBadGateway || !json.Valid(got) ||
+					!strings.Contains(string(got), `"type":"error"`) || !strings.Contains(string(got), "retrieval rounds") {
+					t.Fatalf("client got status %d: %s", status, got)
+				}
+				if strings.Contains(string(got), "headroom_retrieve") || strings.Contains(string(got), "toolu_r") {
+					t.Fatalf("the retrieval call leaked to the client: %s", got)
 				}
 				if v := metric(t, base, `headroom_ccr_retrieval_outcomes_total{outcome="round_cap"}`); v != "1" {
 					t.Errorf("round_cap counter %s", v)
@@ -704,4 +706,26 @@ func TestRetrievalScenariosThroughTheBinary(t *testing.T) {
 			sc.run(t, base, m)
 		})
 	}
+}
+
+// postStatus is post for answers that may not be 200: it returns the status
+// and the body.
+func postStatus(t *testing.T, url, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer sk-test")
+	res, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, got
 }

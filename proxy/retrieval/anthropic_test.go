@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -200,15 +201,28 @@ func TestAnthropicRoundCapStopsTheLoop(t *testing.T) {
 	looping := anthropicJSON("msg_n", `[`+retrieveUse("toolu_rN", key)+`]`, "tool_use", 10, 1)
 	up := newUpstream(t, jsonTurn(looping))
 	p := newTestProxy(t, store, up.srv.URL, nil)
-	_, _, got := p.post(t, "/v1/messages", anthropicRequest(key, false))
+	status, hdr, got := p.post(t, "/v1/messages", anthropicRequest(key, false))
 	if n := len(up.requests()); n != DefaultMaxRounds+1 {
 		t.Fatalf("upstream saw %d requests, want %d", n, DefaultMaxRounds+1)
 	}
-	// The last answer is returned as it is, with the four rounds' usage.
-	want := strings.Replace(looping, `"input_tokens":10,`, `"input_tokens":40,`, 1)
-	want = strings.Replace(want, `"output_tokens":1}`, `"output_tokens":4}`, 1)
-	if string(got) != want {
-		t.Fatalf("client got\n%s\nwant\n%s", got, want)
+	// The client never receives the call to a tool it did not declare: the
+	// exchange ends in Anthropic's error shape, as the streaming path does.
+	if status != http.StatusBadGateway || hdr.Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d, content type %q", status, hdr.Get("Content-Type"))
+	}
+	var e struct {
+		Type  string `json:"type"`
+		Error struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(got, &e); err != nil || e.Type != "error" || e.Error.Type != "api_error" ||
+		!strings.Contains(e.Error.Message, "retrieval rounds") {
+		t.Fatalf("client got %s (%v)", got, err)
+	}
+	if strings.Contains(string(got), "headroom_retrieve") || strings.Contains(string(got), "toolu_rN") {
+		t.Fatalf("the retrieval call leaked to the client: %s", got)
 	}
 	if st := p.rt.Stats(); st.CapReached != 1 || st.Rounds != DefaultMaxRounds || st.Hits != DefaultMaxRounds {
 		t.Fatalf("stats %+v", st)

@@ -32,8 +32,10 @@
 //     says so, so the model proceeds and never loops on it), the model's
 //     turn and the results are appended to the conversation, and the
 //     request is sent again with the client's headers. At most MaxRounds
-//     rounds; an answer that still calls the tool after that is returned
-//     as it is (JSON) or ends the stream with an error event (SSE).
+//     rounds; an answer that still calls the tool after that becomes a 502
+//     in the provider's error shape (JSON) or ends the stream with the
+//     provider's error event (SSE), so the client never holds a call to a
+//     tool it did not declare.
 //
 // Every continuation keeps the previous request's bytes and only grows the
 // conversation array, so it reads the provider's prompt cache. The usage

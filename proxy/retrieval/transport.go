@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/headroom-go/headroom/ccr/retrieve"
 )
@@ -129,7 +130,13 @@ func (x *exchange) nonStream(resp *http.Response) (*http.Response, error) {
 			x.r.log.LogAttrs(x.ctx, slog.LevelWarn, "retrieval round cap reached",
 				slog.String("event", "ccr_round_cap"), slog.String("provider", x.f.String()),
 				slog.Int("rounds", x.rounds))
-			return x.finish(resp, data, usages), nil
+			// The pending call is to a tool the client never declared, so
+			// passing it on would leave the client holding a call it cannot
+			// answer. End the exchange the way the streaming path does: with
+			// the provider's own error shape, which clients surface and retry.
+			return capError(resp, x.f, "headroom: the model asked for compressed originals "+
+				strconv.Itoa(x.rounds+1)+" times in one turn; the proxy stops at "+
+				strconv.Itoa(x.r.cfg.MaxRounds)+" retrieval rounds"), nil
 		}
 		next, err := x.continuation(assistant, calls)
 		if err != nil {
@@ -335,3 +342,26 @@ type readCloser struct {
 }
 
 func (rc readCloser) Close() error { return rc.c.Close() }
+
+// capError turns resp into a 502 answer carrying msg in the provider's
+// error body: Anthropic's {"type":"error","error":{…}} or OpenAI's
+// {"error":{…}}.
+func capError(resp *http.Response, f format, msg string) *http.Response {
+	quoted := strconv.Quote(msg) // msg is ASCII, so Go quoting is valid JSON
+	var body string
+	if f == formatAnthropic {
+		body = `{"type":"error","error":{"type":"api_error","message":` + quoted + `}}`
+	} else {
+		body = `{"error":{"message":` + quoted + `,"type":"server_error","param":null,"code":"headroom_retrieval_round_cap"}}`
+	}
+	resp.StatusCode = http.StatusBadGateway
+	resp.Status = "502 Bad Gateway"
+	resp.Header = resp.Header.Clone()
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length")
+	resp.Body = io.NopCloser(strings.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.TransferEncoding = nil
+	return resp
+}
