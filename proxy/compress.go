@@ -27,8 +27,8 @@ const (
 	outcomeFailed     = "failed"
 )
 
-// Log vocabulary of the compression path, as the reference names it (§8.6
-// of the proxy spec) so existing log queries keep working.
+// Log vocabulary of the compression path, as the reference names it, so
+// existing log queries keep working.
 const (
 	eventCompressionDecision = "compression_decision"
 	eventCompressionError    = "compression_error"
@@ -324,8 +324,9 @@ func (s *Server) logDecision(ctx context.Context, c *compression, m *livezone.Ma
 	s.log.LogAttrs(ctx, slog.LevelInfo, "compression decision", attrs...)
 }
 
-// injectPromptCacheKey runs E4 on an OpenAI body. It needs a parse of the
-// current body; after a live-zone rewrite that means parsing once more.
+// injectPromptCacheKey sets the OpenAI prompt_cache_key. It needs a parse
+// of the current body; after a live-zone rewrite that means parsing once
+// more.
 func (s *Server) injectPromptCacheKey(ctx context.Context, c *compression) error {
 	step := cachestab.Step{Pass: cachestab.PromptCacheKey, Status: cachestab.SkippedAuthMode}
 	var kr cachestab.KeyResult
@@ -364,7 +365,7 @@ func (s *Server) injectPromptCacheKey(ctx context.Context, c *compression) error
 	return nil
 }
 
-// logSteps logs the E1–E3 outcomes that have an event.
+// logSteps logs the cache-stabilisation steps that have an event.
 func (s *Server) logSteps(ctx context.Context, c *compression, steps []cachestab.Step, toolCount int, locations []string) {
 	for _, step := range steps {
 		ev := step.Event()
@@ -386,7 +387,7 @@ func (s *Server) logSteps(ctx context.Context, c *compression, steps []cachestab
 }
 
 // observeBody runs the read-only detectors on the client's body: volatile
-// content (E5), cache drift (E6), the CacheAligner in its detect-and-warn
+// content, cache drift, the CacheAligner in its detect-and-warn
 // mode (when the policy enables it) and, for Responses, the request's
 // service tier. They log and count; they never change the request.
 func (s *Server) observeBody(ctx context.Context, c *compression, v jsonx.Value, policy authmode.Policy) {

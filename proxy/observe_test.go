@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// TestObserversLogButNeverChangeBytes: the volatile-content detector (E5),
-// the drift detector (E6) and the CacheAligner check only log and count.
+// TestObserversLogButNeverChangeBytes: the volatile-content detector, the
+// drift detector and the CacheAligner check only log and count.
 func TestObserversLogButNeverChangeBytes(t *testing.T) {
 	up := startRecorder(t, nil)
 	p := startProxy(t, Config{Upstream: up.URL, Compression: true})

@@ -58,7 +58,7 @@ type Server struct {
 	metrics        *metrics
 	metricsHandler http.Handler
 
-	// drift remembers each client's last cache fingerprint (E6).
+	// drift remembers each client's last cache fingerprint.
 	drift *observe.DriftDetector
 	// aligner is the CacheAligner in its detect-and-warn mode; it remembers
 	// the previous system-prompt hash, one per proxy as in the reference.
