@@ -204,20 +204,18 @@ func addedMarkers(dst []string, before, after string) []string {
 	if len(found) == 0 {
 		return dst
 	}
-	old := retrieve.ScanText(nil, before)
-outer:
+	seen := make(map[string]bool, len(dst))
+	for _, d := range dst {
+		seen[d] = true
+	}
+	for _, o := range retrieve.ScanText(nil, before) {
+		seen[o] = true
+	}
 	for _, h := range found {
-		for _, o := range old {
-			if o == h {
-				continue outer
-			}
+		if !seen[h] {
+			seen[h] = true
+			dst = append(dst, h)
 		}
-		for _, d := range dst {
-			if d == h {
-				continue outer
-			}
-		}
-		dst = append(dst, h)
 	}
 	return dst
 }
