@@ -250,7 +250,7 @@ func (s *Server) compressLiveZone(ctx context.Context, c *compression, orig json
 	}
 	if m.Outcome == livezone.Modified {
 		c.cur, c.valid, c.deliberate = out, false, true
-		s.recordLiveZone(c, &m)
+		s.recordLiveZone(&m)
 	}
 	s.logDecision(ctx, c, &m)
 	return nil
@@ -259,7 +259,7 @@ func (s *Server) compressLiveZone(ctx context.Context, c *compression, orig json
 // recordLiveZone counts a live-zone pass that rewrote blocks: per strategy,
 // the compressed/original token ratio, the tokens saved and one
 // compression; each not-smaller candidate as rejected.
-func (s *Server) recordLiveZone(c *compression, m *livezone.Manifest) {
+func (s *Server) recordLiveZone(m *livezone.Manifest) {
 	type sums struct{ orig, comp int }
 	var order []string
 	by := make(map[string]sums)

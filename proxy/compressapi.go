@@ -436,7 +436,7 @@ func (s *Server) compressAPIMessages(ctx context.Context, call *compressAPICall,
 	call.outcome = outcomeUnchanged
 	if m.Outcome == livezone.Modified {
 		call.outcome = outcomeCompressed
-		s.recordLiveZone(nil, &m)
+		s.recordLiveZone(&m)
 	}
 	// Bytes outside the splices are the input's, so the messages array
 	// sits between the same prefix and the closing brace.

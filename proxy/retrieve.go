@@ -3,7 +3,6 @@ package proxy
 import (
 	"encoding/json"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -115,19 +114,8 @@ func (s *Server) serveRetrieveStats(w http.ResponseWriter, r *http.Request) {
 }
 
 // retrieveAllowed reports whether the TCP peer is in RetrieveAllow.
-// Forwarding headers are ignored: any client can write them.
 func (s *Server) retrieveAllowed(r *http.Request) bool {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := ap.Addr().Unmap()
-	for _, p := range s.cfg.RetrieveAllow {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return peerAllowed(r, s.cfg.RetrieveAllow)
 }
 
 func (s *Server) retrieveJSON(w http.ResponseWriter, r *http.Request, status int, e retrieveError) {
