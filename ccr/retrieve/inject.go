@@ -120,7 +120,7 @@ func (d Decision) Injected() bool { return d >= InjectFirstTime }
 // is added only when injection is configured and no cached prefix is frozen
 // (adding a tool to a cached prefix costs a cache write). Fresh markers
 // override both: a marker the model cannot redeem is worse than one cache
-// miss (reference issue #1006).
+// miss.
 func ShouldInject(configured bool, frozenMessages int, hasMarkers bool) bool {
 	return (configured && frozenMessages == 0) || hasMarkers
 }
