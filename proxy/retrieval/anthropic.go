@@ -102,7 +102,7 @@ func (a *anthropicRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 // pass forwards an event, or holds it while a retrieval turn is open.
 func (a *anthropicRounds) pass(s *streamBody, raw []byte, ev *sse.Event, dec sse.AnthropicEvent) {
 	if a.holding {
-		h := holdEvent(raw, ev)
+		h := s.holdEvent(raw, ev)
 		h.kind = strconv.Itoa(dec.Index)
 		a.held = append(a.held, h)
 		return

@@ -415,3 +415,27 @@ func TestUnmarkedRequestsAreNotResolved(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// TestAnthropicStreamOversizedHeldTurnPassesAsSent: once the events held
+// behind a headroom_retrieve call outgrow MaxEventBytes, the round stops
+// being held (memory stays bounded) and the client reads the upstream
+// bytes as sent; no continuation is attempted.
+func TestAnthropicStreamOversizedHeldTurnPassesAsSent(t *testing.T) {
+	store := newStore(t)
+	key := putOriginal(t, store, logOriginal)
+	parts := make([]string, 100)
+	for i := range parts {
+		parts[i] = strings.Repeat("x", 100)
+	}
+	round1 := flat(aMessageStart("msg_1", 100), aToolBlock(0, "toolu_r1", retrieve.ToolName, `{"hash":"`+key+`"}`),
+		aTextBlock(1, parts...), aMessageEnd("tool_use", 20))
+	up := newUpstream(t, sseTurn(round1...))
+	p := newTestProxy(t, store, up.srv.URL, func(c *Config) { c.MaxEventBytes = 4096 })
+	_, _, got := p.post(t, "/v1/messages", anthropicRequest(key, true))
+	if string(got) != strings.Join(round1, "") {
+		t.Fatalf("client got %d bytes, want the %d upstream bytes", len(got), len(strings.Join(round1, "")))
+	}
+	if n := len(up.requests()); n != 1 {
+		t.Fatalf("upstream saw %d requests, want 1", n)
+	}
+}

@@ -94,7 +94,7 @@ func (c *chatRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 
 func (c *chatRounds) pass(s *streamBody, raw []byte, ev *sse.Event, hasUsage bool) {
 	if c.holding {
-		c.held = append(c.held, holdEvent(raw, ev))
+		c.held = append(c.held, s.holdEvent(raw, ev))
 		return
 	}
 	if hasUsage && c.round > 0 {

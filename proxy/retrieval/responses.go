@@ -103,7 +103,7 @@ func (r *responsesRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 
 func (r *responsesRounds) pass(s *streamBody, raw []byte, ev *sse.Event) {
 	if r.holding {
-		r.held = append(r.held, holdEvent(raw, ev))
+		r.held = append(r.held, s.holdEvent(raw, ev))
 		return
 	}
 	r.forward(s, raw, ev)

@@ -34,6 +34,11 @@ type streamBody struct {
 	// event): the rest of this upstream body is forwarded raw and the
 	// round is not resolved.
 	opaque bool
+	// heldBytes counts the bytes this round held back; past
+	// MaxEventBytes the round goes opaque, as for an oversized event, so
+	// a turn that streams on after a retrieval call is not buffered
+	// without bound.
+	heldBytes int
 
 	out    []byte // bytes for the client
 	outOff int
@@ -116,7 +121,7 @@ func (s *streamBody) Read(p []byte) (int, error) {
 		}
 		next := s.rounds.end(s, readErr)
 		if next != nil {
-			s.up, s.opaque = next, false
+			s.up, s.opaque, s.heldBytes = next, false, 0
 			continue
 		}
 		s.done = true
@@ -159,9 +164,9 @@ func (s *streamBody) push(p []byte) {
 	// A terminator is at most three bytes: the next search starts where
 	// one could begin that was cut by this chunk's end.
 	s.scan = max(0, len(s.in)-2)
-	if len(s.in) > s.x.r.cfg.MaxEventBytes {
-		// No event is this large; stop interpreting the stream rather
-		// than buffering without bound.
+	if len(s.in) > s.x.r.cfg.MaxEventBytes || s.heldBytes > s.x.r.cfg.MaxEventBytes {
+		// No event or held turn is this large; stop interpreting the
+		// stream rather than buffering without bound.
 		s.opaque = true
 		s.rounds.opaque(s)
 		s.emit(s.in)
@@ -223,7 +228,8 @@ type heldEvent struct {
 	kind string     // the decoded event kind, format-specific
 }
 
-func holdEvent(raw []byte, ev *sse.Event) heldEvent {
+func (s *streamBody) holdEvent(raw []byte, ev *sse.Event) heldEvent {
+	s.heldBytes += len(raw)
 	h := heldEvent{raw: append([]byte(nil), raw...)}
 	if ev != nil {
 		h.ev = &sse.Event{Name: ev.Name, Data: append([]byte(nil), ev.Data...), Retry: -1}
