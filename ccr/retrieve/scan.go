@@ -10,9 +10,9 @@ import (
 	"github.com/headroom-go/headroom/internal/jsonx"
 )
 
-// The bracket markers the reference's scanner recognises (spec §2.2), in the
-// order it tries them. Python's \d and \w are Unicode-aware, so they are
-// spelled out as Unicode classes: Go's \d and \w are ASCII-only.
+// The bracket markers the reference's scanner recognises, in the order it
+// tries them. Python's \d and \w are Unicode-aware, so they are spelled out
+// as Unicode classes: Go's \d and \w are ASCII-only.
 var markerPatterns = [...]*regexp.Regexp{
 	// "[N items compressed to M. Retrieve more: hash=H]" (Kompress, log, search)
 	regexp.MustCompile(`\[(\p{Nd}+) [\p{L}\p{N}_]+ compressed to (\p{Nd}+)\. Retrieve more: hash=([a-f0-9]{24})\]`),

@@ -39,8 +39,8 @@ const (
 	WithQuery
 )
 
-// The tool's wording is fixed by the reference (spec §2.1): models and
-// cached prefixes have seen exactly these strings.
+// The tool's wording is fixed by the reference: models and cached prefixes
+// have seen exactly these strings.
 const (
 	descLong = "Retrieve original uncompressed content that was compressed to save tokens. " +
 		"Use this when you need more data than what's shown in compressed tool results. " +

@@ -5,8 +5,8 @@
 // passes one JSON object of arguments; Call returns the result as compact
 // JSON, or an *Error whose Kind tells the binding which exception to raise.
 // Keyword names, defaults and result fields follow the reference's
-// headroom._core (spec reference-users.md §1.1), so Python code written
-// against it reads the same fields here.
+// headroom._core, so Python code written against it reads the same fields
+// here.
 //
 // Every call builds its transform from the configuration it is given, which
 // keeps the C boundary free of handles that could leak or dangle. Originals
