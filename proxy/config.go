@@ -278,12 +278,18 @@ func ParseUpstream(raw string) (*url.URL, error) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, fmt.Errorf("proxy: %w", ErrNoUpstream)
 	}
+	// Errors end up in logs and on stderr: never echo a password.
+	shown := redactUserinfo(raw)
 	if !strings.Contains(raw, "://") {
-		return nil, fmt.Errorf("proxy: upstream %q: not an absolute URL (want scheme://host[:port][/path], e.g. http://127.0.0.1:8788)", raw)
+		return nil, fmt.Errorf("proxy: upstream %q: not an absolute URL (want scheme://host[:port][/path], e.g. http://127.0.0.1:8788)", shown)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("proxy: upstream %q: %w", raw, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message repeats the URL, user info and all
+		}
+		return nil, fmt.Errorf("proxy: upstream %q: %w", shown, err)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "ws":
@@ -291,25 +297,43 @@ func ParseUpstream(raw string) (*url.URL, error) {
 	case "https", "wss":
 		u.Scheme = "https"
 	case "":
-		return nil, fmt.Errorf("proxy: upstream %q: not an absolute URL (want http:// or https://)", raw)
+		return nil, fmt.Errorf("proxy: upstream %q: not an absolute URL (want http:// or https://)", shown)
 	default:
-		return nil, fmt.Errorf("proxy: upstream %q: scheme %q not supported (want http, https, ws or wss)", raw, u.Scheme)
+		return nil, fmt.Errorf("proxy: upstream %q: scheme %q not supported (want http, https, ws or wss)", shown, u.Scheme)
 	}
 	if u.Opaque != "" || u.Host == "" {
-		return nil, fmt.Errorf("proxy: upstream %q: missing host", raw)
+		return nil, fmt.Errorf("proxy: upstream %q: missing host", shown)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("proxy: upstream %q: user info is not supported; send credentials as request headers", raw)
+		return nil, fmt.Errorf("proxy: upstream %q: user info is not supported; send credentials as request headers", shown)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("proxy: upstream %q: must not contain a query or fragment", raw)
+		return nil, fmt.Errorf("proxy: upstream %q: must not contain a query or fragment", shown)
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("proxy: upstream %q: invalid port %q", raw, p)
+			return nil, fmt.Errorf("proxy: upstream %q: invalid port %q", shown, p)
 		}
 	}
 	return u, nil
+}
+
+// redactUserinfo replaces the user info of a URL-like string, if it has
+// any, with "xxxxx".
+func redactUserinfo(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	authority := raw[i+3:]
+	if end := strings.IndexAny(authority, "/?#"); end >= 0 {
+		authority = authority[:end]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	return raw[:i+3] + "xxxxx" + raw[i+3+at:]
 }
 
 // ValidateListen checks a listen address: "ip:port" or ":port" with a

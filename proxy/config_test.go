@@ -31,6 +31,11 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.wantErr)
 		}
 	}
+	for _, raw := range []string{"http://u:s3cret@h", "ftp://u:s3cret@h", "http://u:s3cret@h:99999", "http://u:s3cret@h:x/", "http://u:s3cret@h/?q"} {
+		if _, err := New(Config{Upstream: raw}, nil); err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: error %v, want one without the password", raw, err)
+		}
+	}
 	if _, err := New(Config{}, nil); !errors.Is(err, ErrNoUpstream) {
 		t.Errorf("missing upstream: %v does not wrap ErrNoUpstream", err)
 	}
