@@ -76,8 +76,11 @@ func (a *anthropicRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 		a.sawStop = true
 	case sse.AnthropicContentBlockStart:
 		if err == nil && dec.Block != nil {
-			if cb := memberBytes(ev.Data, "content_block"); cb != nil {
+			if cb := memberBytes(ev.Data, "content_block"); cb != nil && !a.noHandle {
+				// Kept for the continuation's assistant turn, so they
+				// count against the round's held-bytes cap.
 				a.starts[dec.Index] = append([]byte(nil), cb...)
+				s.heldBytes += len(cb)
 			}
 			if dec.Block.Type == "tool_use" {
 				if dec.Block.Name == retrieve.ToolName && !a.noHandle {

@@ -439,3 +439,26 @@ func TestAnthropicStreamOversizedHeldTurnPassesAsSent(t *testing.T) {
 		t.Fatalf("upstream saw %d requests, want 1", n)
 	}
 }
+
+// TestAnthropicStreamManyBlockStartsCountAgainstTheCap: the block starts
+// kept for the continuation's assistant turn count against MaxEventBytes
+// too, so a round of endless small blocks cannot grow them without bound.
+func TestAnthropicStreamManyBlockStartsCountAgainstTheCap(t *testing.T) {
+	store := newStore(t)
+	key := putOriginal(t, store, logOriginal)
+	parts := []any{aMessageStart("msg_1", 100)}
+	for i := range 200 {
+		parts = append(parts, aTextBlock(i, "."))
+	}
+	parts = append(parts, aToolBlock(200, "toolu_r1", retrieve.ToolName, `{"hash":"`+key+`"}`), aMessageEnd("tool_use", 20))
+	round1 := flat(parts...)
+	up := newUpstream(t, sseTurn(round1...))
+	p := newTestProxy(t, store, up.srv.URL, func(c *Config) { c.MaxEventBytes = 2048 })
+	_, _, got := p.post(t, "/v1/messages", anthropicRequest(key, true))
+	if string(got) != strings.Join(round1, "") {
+		t.Fatalf("client got %d bytes, want the %d upstream bytes", len(got), len(strings.Join(round1, "")))
+	}
+	if n := len(up.requests()); n != 1 {
+		t.Fatalf("upstream saw %d requests, want 1", n)
+	}
+}
