@@ -103,7 +103,9 @@ func (c *Compressors) CompressBlock(ctx context.Context, text string, ct transfo
 		if err != nil {
 			return Candidate{Strategy: StrategyLogCompressor}, err
 		}
-		if r.Compressed == text {
+		// A log with no error, warning or summary line keeps no line at
+		// all; the empty result would erase the whole tool output.
+		if r.Compressed == text || r.CompressedLineCount == 0 {
 			return Candidate{}, nil
 		}
 		return Candidate{Text: r.Compressed, Strategy: StrategyLogCompressor}, nil
