@@ -5,8 +5,8 @@
 // Detect is the regex-based detector the live zone uses; its verdicts,
 // confidences and metadata match the reference implementation's
 // content_detector exactly (the parity fixtures check this). IsDiff is the
-// reference's parser-based diff test, and Chain the parser-based detection
-// chain built on it.
+// reference's parser-based diff test, which compress.Route uses as its
+// parser tier.
 //
 // All functions are safe for concurrent use, deterministic, and never
 // panic. Text is expected to be UTF-8, as in the reference; invalid bytes

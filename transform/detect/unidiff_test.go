@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/headroom-go/headroom/transform"
 )
 
 func TestIsDiff(t *testing.T) {
@@ -46,27 +44,6 @@ func TestIsDiff(t *testing.T) {
 				t.Errorf("oracle = %v, want %v (the oracle disagrees with the table)", got, c.want)
 			}
 		})
-	}
-}
-
-func TestChain(t *testing.T) {
-	chain := DefaultChain()
-	for _, c := range []struct {
-		in   string
-		want transform.ContentType
-	}{
-		{"", transform.PlainText},
-		{"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", transform.GitDiff},
-		// The regex detector calls this a diff; the parser chain does not.
-		{"diff --git a/x b/x\n", transform.PlainText},
-		{`[{"a":1}]`, transform.PlainText},
-	} {
-		if got := chain.Detect(c.in); got != c.want {
-			t.Errorf("Chain.Detect(%q) = %v, want %v", c.in, got, c.want)
-		}
-	}
-	if got := (Chain{}).Detect("anything"); got != transform.PlainText {
-		t.Errorf("empty chain = %v, want text", got)
 	}
 }
 
