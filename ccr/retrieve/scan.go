@@ -43,13 +43,14 @@ func ScanText(dst []string, text string) []string {
 	if !strings.Contains(text, "hash=") && !strings.Contains(text, ccrMarkerOpen) {
 		return dst // the common case: no marker at all, no regex work
 	}
+	var seen dedup
 	for _, re := range markerPatterns {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
 			n := len(m)
-			dst = appendNew(dst, text[m[n-2]:m[n-1]])
+			dst = seen.add(dst, text[m[n-2]:m[n-1]])
 		}
 	}
-	return scanCCRMarkers(dst, text)
+	return scanCCRMarkers(dst, text, &seen)
 }
 
 // scanCCRMarkers finds "<<ccr:" followed by 12–24 lowercase hex characters
@@ -58,7 +59,7 @@ func ScanText(dst []string, text string) []string {
 // the whole hex run is 12–24 long and the next character is not a
 // (Unicode) word character, which is checked directly here because RE2's
 // \b is ASCII-only.
-func scanCCRMarkers(dst []string, text string) []string {
+func scanCCRMarkers(dst []string, text string, seen *dedup) []string {
 	for i := 0; ; {
 		j := strings.Index(text[i:], ccrMarkerOpen)
 		if j < 0 {
@@ -70,7 +71,7 @@ func scanCCRMarkers(dst []string, text string) []string {
 			end++
 		}
 		if n := end - start; n >= minMarkerHash && n <= maxMarkerHash && !wordRuneAt(text, end) {
-			dst = appendNew(dst, text[start:end])
+			dst = seen.add(dst, text[start:end])
 		}
 		i = start
 	}
@@ -88,13 +89,38 @@ func wordRuneAt(text string, i int) bool {
 	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
-func appendNew(dst []string, h string) []string {
-	for _, have := range dst {
-		if have == h {
-			return dst
+// dedupLinearLimit is the list length up to which dedup searches dst
+// directly: a turn usually carries a handful of markers, and a scan of a
+// short slice beats building a map.
+const dedupLinearLimit = 16
+
+// dedup keeps dst free of repeats. Past dedupLinearLimit entries it switches
+// to a set, so a text carrying thousands of markers is scanned in linear
+// time rather than quadratic.
+type dedup struct{ set map[string]struct{} }
+
+// add appends a copy of h to dst unless dst already holds it.
+func (d *dedup) add(dst []string, h string) []string {
+	if d.set == nil {
+		if len(dst) < dedupLinearLimit {
+			for _, have := range dst {
+				if have == h {
+					return dst
+				}
+			}
+			return append(dst, strings.Clone(h))
+		}
+		d.set = make(map[string]struct{}, 2*len(dst))
+		for _, have := range dst {
+			d.set[have] = struct{}{}
 		}
 	}
-	return append(dst, strings.Clone(h))
+	if _, ok := d.set[h]; ok {
+		return dst
+	}
+	c := strings.Clone(h)
+	d.set[c] = struct{}{}
+	return append(dst, c)
 }
 
 // ScanMessages returns the marker hashes in a request's messages array, in

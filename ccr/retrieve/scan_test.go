@@ -2,6 +2,7 @@ package retrieve_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -84,6 +85,28 @@ func TestScanMessagesRejectsNonArrays(t *testing.T) {
 	for _, in := range []string{`{"role":"user"}`, `[{"content":"x"}`, ``} {
 		if _, err := retrieve.ScanMessages([]byte(in)); err == nil {
 			t.Errorf("ScanMessages(%q) accepted", in)
+		}
+	}
+}
+
+// Thousands of distinct markers (plus repeats) must come back once each, in
+// discovery order, whichever side of the set/linear switch they fall on.
+func TestScanTextDeduplicatesManyMarkers(t *testing.T) {
+	var b strings.Builder
+	var want []string
+	for i := 0; i < 3000; i++ {
+		h := fmt.Sprintf("%024x", i*7919+1)
+		want = append(want, h)
+		fmt.Fprintf(&b, "row %d <<ccr:%s>>\n", i, h)
+	}
+	b.WriteString("again <<ccr:" + want[0] + ">> and <<ccr:" + want[2999] + ">>\n")
+	got := retrieve.ScanText(nil, b.String())
+	if len(got) != len(want) {
+		t.Fatalf("got %d hashes, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("hash %d = %s, want %s", i, got[i], want[i])
 		}
 	}
 }
