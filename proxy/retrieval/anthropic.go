@@ -53,6 +53,15 @@ func (a *anthropicRounds) opaque(s *streamBody) {
 	a.noHandle = true
 }
 
+func (a *anthropicRounds) abandon(s *streamBody) bool {
+	if !a.holding {
+		return false
+	}
+	a.holding, a.held, a.errored = false, nil, true
+	s.fail(anthropicError, heldTooLarge, nil)
+	return true
+}
+
 func (a *anthropicRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 	if ev == nil {
 		a.pass(s, raw, nil, sse.AnthropicEvent{Index: -1})
@@ -77,10 +86,9 @@ func (a *anthropicRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 	case sse.AnthropicContentBlockStart:
 		if err == nil && dec.Block != nil {
 			if cb := memberBytes(ev.Data, "content_block"); cb != nil && !a.noHandle {
-				// Kept for the continuation's assistant turn, so they
-				// count against the round's held-bytes cap.
+				// Kept for the continuation's assistant turn, which a
+				// round that passes everything never builds.
 				a.starts[dec.Index] = append([]byte(nil), cb...)
-				s.heldBytes += len(cb)
 			}
 			if dec.Block.Type == "tool_use" {
 				if dec.Block.Name == retrieve.ToolName && !a.noHandle {
@@ -213,7 +221,7 @@ func (a *anthropicRounds) end(s *streamBody, readErr error) io.ReadCloser {
 	}
 	sum := a.parser.Summary()
 	if sum.Truncated {
-		s.fail(anthropicError, "headroom: the model's retrieval turn was too large to continue", nil)
+		s.fail(anthropicError, heldTooLarge, nil)
 		return nil
 	}
 	content, calls := a.turn()

@@ -416,49 +416,38 @@ func TestUnmarkedRequestsAreNotResolved(t *testing.T) {
 	}
 }
 
-// TestAnthropicStreamOversizedHeldTurnPassesAsSent: once the events held
-// behind a headroom_retrieve call outgrow MaxEventBytes, the round stops
-// being held (memory stays bounded) and the client reads the upstream
-// bytes as sent; no continuation is attempted.
-func TestAnthropicStreamOversizedHeldTurnPassesAsSent(t *testing.T) {
+// TestAnthropicStreamOversizedHeldTurnEndsWithErrorEvent: once the events
+// held behind a headroom_retrieve call outgrow MaxEventBytes the turn is
+// dropped (memory stays bounded) and the client stream ends with an error
+// event, never with the call it cannot answer; no continuation is sent.
+// The upstream here streams on and never ends its turn: the client must
+// still get its answer without waiting for it.
+func TestAnthropicStreamOversizedHeldTurnEndsWithErrorEvent(t *testing.T) {
 	store := newStore(t)
 	key := putOriginal(t, store, logOriginal)
 	parts := make([]string, 100)
 	for i := range parts {
 		parts[i] = strings.Repeat("x", 100)
 	}
-	round1 := flat(aMessageStart("msg_1", 100), aToolBlock(0, "toolu_r1", retrieve.ToolName, `{"hash":"`+key+`"}`),
-		aTextBlock(1, parts...), aMessageEnd("tool_use", 20))
-	up := newUpstream(t, sseTurn(round1...))
+	head := flat(aMessageStart("msg_1", 100), aToolBlock(0, "toolu_r1", retrieve.ToolName, `{"hash":"`+key+`"}`),
+		aTextBlock(1, parts...))
+	never := make(chan struct{})
+	turn := sseTurn(strings.Join(head, ""), strings.Join(aMessageEnd("tool_use", 20), ""))
+	turn.gate = never
+	up := newUpstream(t, turn)
 	p := newTestProxy(t, store, up.srv.URL, func(c *Config) { c.MaxEventBytes = 4096 })
 	_, _, got := p.post(t, "/v1/messages", anthropicRequest(key, true))
-	if string(got) != strings.Join(round1, "") {
-		t.Fatalf("client got %d bytes, want the %d upstream bytes", len(got), len(strings.Join(round1, "")))
+	_, evs := checkAnthropicStream(t, got)
+	if last := evs[len(evs)-1]; last.Name != sse.AnthropicError || !bytes.Contains(last.Data, []byte("too large")) {
+		t.Fatalf("last event %s %s", last.Name, last.Data)
+	}
+	if bytes.Contains(got, []byte(retrieve.ToolName)) {
+		t.Fatalf("client saw the retrieval:\n%s", got)
 	}
 	if n := len(up.requests()); n != 1 {
 		t.Fatalf("upstream saw %d requests, want 1", n)
 	}
-}
-
-// TestAnthropicStreamManyBlockStartsCountAgainstTheCap: the block starts
-// kept for the continuation's assistant turn count against MaxEventBytes
-// too, so a round of endless small blocks cannot grow them without bound.
-func TestAnthropicStreamManyBlockStartsCountAgainstTheCap(t *testing.T) {
-	store := newStore(t)
-	key := putOriginal(t, store, logOriginal)
-	parts := []any{aMessageStart("msg_1", 100)}
-	for i := range 200 {
-		parts = append(parts, aTextBlock(i, "."))
-	}
-	parts = append(parts, aToolBlock(200, "toolu_r1", retrieve.ToolName, `{"hash":"`+key+`"}`), aMessageEnd("tool_use", 20))
-	round1 := flat(parts...)
-	up := newUpstream(t, sseTurn(round1...))
-	p := newTestProxy(t, store, up.srv.URL, func(c *Config) { c.MaxEventBytes = 2048 })
-	_, _, got := p.post(t, "/v1/messages", anthropicRequest(key, true))
-	if string(got) != strings.Join(round1, "") {
-		t.Fatalf("client got %d bytes, want the %d upstream bytes", len(got), len(strings.Join(round1, "")))
-	}
-	if n := len(up.requests()); n != 1 {
-		t.Fatalf("upstream saw %d requests, want 1", n)
+	if st := p.rt.Stats(); st.StreamErrors != 1 || st.Rounds != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }

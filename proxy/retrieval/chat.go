@@ -47,6 +47,15 @@ func (c *chatRounds) opaque(s *streamBody) {
 	c.noHandle = true
 }
 
+func (c *chatRounds) abandon(s *streamBody) bool {
+	if !c.holding {
+		return false
+	}
+	c.holding, c.held, c.errored = false, nil, true
+	s.fail(chatError, heldTooLarge, nil)
+	return true
+}
+
 func (c *chatRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 	if ev == nil {
 		c.pass(s, raw, nil, false)
@@ -138,7 +147,7 @@ func (c *chatRounds) end(s *streamBody, readErr error) io.ReadCloser {
 		return nil
 	}
 	if c.parser.Summary().Truncated {
-		s.fail(chatError, "headroom: the model's retrieval turn was too large to continue", nil)
+		s.fail(chatError, heldTooLarge, nil)
 		return nil
 	}
 	ch := choices[0]

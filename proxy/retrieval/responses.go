@@ -65,6 +65,15 @@ func isTerminal(t string) bool {
 	return t == sse.ResponsesCompleted || t == sse.ResponsesIncomplete || t == sse.ResponsesFailed
 }
 
+func (r *responsesRounds) abandon(s *streamBody) bool {
+	if !r.holding {
+		return false
+	}
+	r.holding, r.held, r.errored = false, nil, true
+	s.fail(responsesError(r), heldTooLarge, nil)
+	return true
+}
+
 func (r *responsesRounds) event(s *streamBody, raw []byte, ev *sse.Event) {
 	if ev == nil {
 		r.pass(s, raw, nil)

@@ -34,11 +34,12 @@ type streamBody struct {
 	// event): the rest of this upstream body is forwarded raw and the
 	// round is not resolved.
 	opaque bool
-	// heldBytes counts the bytes this round held back; past
-	// MaxEventBytes the round goes opaque, as for an oversized event, so
-	// a turn that streams on after a retrieval call is not buffered
-	// without bound.
+	// heldBytes counts the bytes this round held back; past MaxEventBytes
+	// the held retrieval turn is abandoned with an error event, so a turn
+	// that streams on after the call is not buffered without bound.
+	// stopped is then set: the upstream is not read further.
 	heldBytes int
+	stopped   bool
 
 	out    []byte // bytes for the client
 	outOff int
@@ -59,6 +60,10 @@ type rounds interface {
 	event(s *streamBody, raw []byte, ev *sse.Event)
 	// opaque tells the logic the rest of the round is forwarded raw.
 	opaque(s *streamBody)
+	// abandon drops a held retrieval turn that outgrew MaxEventBytes and
+	// ends the stream with the format's error event; it reports false,
+	// doing nothing, when no turn is held.
+	abandon(s *streamBody) bool
 	// end is called when the upstream body ends; readErr is nil for a
 	// clean EOF. It returns the next upstream body to read, or nil when
 	// the client stream is complete.
@@ -104,6 +109,11 @@ func (s *streamBody) Read(p []byte) (int, error) {
 		n, err := s.up.Read(s.rbuf)
 		if n > 0 {
 			s.push(s.rbuf[:n])
+		}
+		if s.stopped {
+			_ = s.up.Close()
+			s.done = true
+			continue
 		}
 		if err == nil {
 			continue
@@ -156,6 +166,11 @@ func (s *streamBody) push(p []byte) {
 		}
 		s.blockFramed(s.in[start:end])
 		start, s.scan = end, end
+		if s.heldBytes > s.x.r.cfg.MaxEventBytes && s.rounds.abandon(s) {
+			s.stopped = true
+			s.in, s.scan = s.in[:0], 0
+			return
+		}
 	}
 	if start > 0 {
 		n := copy(s.in, s.in[start:])
@@ -164,9 +179,9 @@ func (s *streamBody) push(p []byte) {
 	// A terminator is at most three bytes: the next search starts where
 	// one could begin that was cut by this chunk's end.
 	s.scan = max(0, len(s.in)-2)
-	if len(s.in) > s.x.r.cfg.MaxEventBytes || s.heldBytes > s.x.r.cfg.MaxEventBytes {
-		// No event or held turn is this large; stop interpreting the
-		// stream rather than buffering without bound.
+	if len(s.in) > s.x.r.cfg.MaxEventBytes {
+		// No event is this large; stop interpreting the stream rather
+		// than buffering without bound.
 		s.opaque = true
 		s.rounds.opaque(s)
 		s.emit(s.in)
@@ -274,6 +289,9 @@ func (s *streamBody) next(assistant [][]byte, calls []toolCall, errorEvent func(
 		slog.String("event", "ccr_continuation"), slog.String("provider", x.f.String()), slog.Int("round", x.rounds))
 	return resp.Body
 }
+
+// heldTooLarge is the error message of an abandoned retrieval turn.
+const heldTooLarge = "headroom: the model's retrieval turn was too large to continue"
 
 // maxErrorBody bounds how much of a refused continuation's body is read
 // to relay its error.
