@@ -92,8 +92,9 @@ type CrushEvent struct {
 type Options struct {
 	// Config holds the knobs; start from DefaultConfig().
 	Config Config
-	// Store receives the originals behind CCR markers. Nil means markers
-	// are still written (when Config.EnableCCRMarker) but nothing is stored.
+	// Store receives the originals behind CCR markers. Nil means no marker
+	// is written whatever Config.EnableCCRMarker says: a marker that no
+	// store can resolve would promise the model an original that is gone.
 	Store ccr.Store
 	// Scorer rates items against the query. Nil disables relevance
 	// scoring; exact query anchors (IDs, hosts, quoted text) still apply.
@@ -131,6 +132,9 @@ func New(opts Options) (*Crusher, error) {
 	cons := opts.Constraints
 	if cons == nil {
 		cons = DefaultConstraints()
+	}
+	if opts.Store == nil {
+		opts.Config.EnableCCRMarker = false
 	}
 	return &Crusher{
 		cfg:         opts.Config,

@@ -133,6 +133,21 @@ func TestMarkerDisabledDropsWithoutSentinel(t *testing.T) {
 	}
 }
 
+// Without a store nothing could resolve a marker, so none is written even
+// though EnableCCRMarker is on by default: rows are dropped plainly and long
+// strings stay as they are.
+func TestNoStoreMeansNoMarkers(t *testing.T) {
+	c, _ := newCrusher(t, func(o *Options) { o.Store = nil })
+	res := crush(t, c, logRows(120, 5))
+	if !res.WasModified || strings.Contains(res.Compressed, "<<ccr:") || strings.Contains(res.Compressed, "_ccr_dropped") {
+		t.Fatalf("modified=%v, output has a marker: %.200s", res.WasModified, res.Compressed)
+	}
+	long := strings.Repeat("lorem ipsum dolor ", 20)
+	if res := crush(t, c, `{"note":"`+long+`","n":1}`); strings.Contains(res.Compressed, "<<ccr:") {
+		t.Fatalf("opaque marker without a store: %s", res.Compressed)
+	}
+}
+
 func TestLongOpaqueStringBecomesMarker(t *testing.T) {
 	c, store := newCrusher(t, nil)
 	long := strings.Repeat("lorem ipsum dolor ", 20) // 360 bytes, has spaces: long string
