@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,22 @@ func routeOf(path string) string {
 		return path
 	}
 	return routeOther
+}
+
+// routeLabels lists every route label; routeIndex gives a path's position.
+var routeLabels = [...]string{routeMessages, routeChat, routeResponses, routeOther}
+
+// routeIndex maps a request path to its index in routeLabels.
+func routeIndex(path string) int {
+	switch path {
+	case pathAnthropicMessages:
+		return 0
+	case pathChatCompletions:
+		return 1
+	case pathResponses:
+		return 2
+	}
+	return 3
 }
 
 // Transform (pipeline stage) names used by the latency histogram and
@@ -113,6 +130,40 @@ type metrics struct {
 	rateLimit        [4]*prometheus.GaugeVec  // provider
 	serviceTier      *prometheus.CounterVec   // tier
 	responseStatus   *prometheus.CounterVec   // status
+
+	// perRoute caches, by routeIndex, the children every forwarded request
+	// updates, so the common case skips hashing label values. They are
+	// resolved on first use, not up front, so /metrics shows no series
+	// before a request created it, exactly as without the cache.
+	perRoute [len(routeLabels)]routeSeries
+}
+
+// routeSeries holds one route's lazily resolved request series.
+type routeSeries struct {
+	ok                                         lazyCounter // requests with status 200
+	requestBytes, upstreamBytes, responseBytes lazyCounter
+}
+
+// lazyCounter is a CounterVec child looked up once and then reused. The
+// vectors are never reset or pruned, so a child stays the live series.
+type lazyCounter struct {
+	c atomic.Pointer[prometheus.Counter]
+}
+
+// get returns vec's child for the label values a (and b when vec has two
+// labels), resolving it on the first call.
+func (l *lazyCounter) get(vec *prometheus.CounterVec, a, b string) prometheus.Counter {
+	if c := l.c.Load(); c != nil {
+		return *c
+	}
+	var c prometheus.Counter
+	if b == "" {
+		c = vec.WithLabelValues(a)
+	} else {
+		c = vec.WithLabelValues(a, b)
+	}
+	l.c.Store(&c)
+	return c
 }
 
 // Indexes of metrics.rateLimit, in the order of rateLimitHeaders.
@@ -248,17 +299,23 @@ func (m *metrics) observeStage(stage string, d time.Duration) {
 	m.transformMax.observe(stage, s)
 }
 
-// countRequest records one forwarded request once it is over.
-func (m *metrics) countRequest(route string, status int, st *requestState) {
-	m.requests.WithLabelValues(route, statusLabel(status)).Inc()
+// countRequest records one forwarded request once it is over. route is a
+// routeIndex.
+func (m *metrics) countRequest(route int, status int, st *requestState) {
+	rs, label := &m.perRoute[route], routeLabels[route]
+	if status == http.StatusOK {
+		rs.ok.get(m.requests, label, statusLabel(status)).Inc()
+	} else {
+		m.requests.WithLabelValues(label, statusLabel(status)).Inc()
+	}
 	if n := st.bodyIn.Load(); n > 0 {
-		m.requestBytes.WithLabelValues(route).Add(float64(n))
+		rs.requestBytes.get(m.requestBytes, label, "").Add(float64(n))
 	}
 	if n := st.bodyOut.Load(); n > 0 {
-		m.upstreamBytes.WithLabelValues(route).Add(float64(n))
+		rs.upstreamBytes.get(m.upstreamBytes, label, "").Add(float64(n))
 	}
 	if n := st.responseBytes; n > 0 {
-		m.responseBytes.WithLabelValues(route).Add(float64(n))
+		rs.responseBytes.get(m.responseBytes, label, "").Add(float64(n))
 	}
 }
 

@@ -235,10 +235,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // forward sends r to the upstream and relays the answer.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 	st := &requestState{id: requestID(r.Header), start: time.Now(), path: r.URL.Path}
+	st.idValue[0] = st.id
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	st.cancel = cancel
-	r = r.WithContext(context.WithValue(ctx, stateKey{}, st))
+	st.ctx = stateContext{Context: ctx, st: st}
+	r = r.WithContext(&st.ctx)
 
 	defer s.logForwarded(r, st)
 
@@ -253,9 +255,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		st.bodyOut.Store(int64(len(out)))
 		setBody(r, out)
 	case r.ContentLength > 0:
-		r.Body = &declaredLengthBody{body: r.Body, remaining: r.ContentLength, st: st}
+		st.declaredBody = declaredLengthBody{body: r.Body, remaining: r.ContentLength, st: st}
+		r.Body = &st.declaredBody
 	case r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody:
-		r.Body = &countingBody{body: r.Body, st: st}
+		st.countingBody = countingBody{body: r.Body, st: st}
+		r.Body = &st.countingBody
 	}
 	if isUpgradeRequest(r.Header) {
 		rec := &hijackRecorder{ResponseWriter: w, tracker: &s.upgrades}
@@ -289,9 +293,35 @@ type requestState struct {
 	// bodies are counted by the transport's goroutine, hence atomics.
 	bodyIn, bodyOut atomic.Int64
 	responseBytes   int64 // read from the upstream body by the handler goroutine
+
+	// The request's context and body wrappers live in the state so that a
+	// forwarded request allocates them once, with the state.
+	ctx          stateContext
+	declaredBody declaredLengthBody
+	countingBody countingBody
+	responseBody idleTimeoutBody
+	// idValue backs the x-request-id header values set on the upstream
+	// request and the client response, saving a slice per header.
+	idValue [1]string
 }
 
 type stateKey struct{}
+
+// stateContext carries a request's state, like context.WithValue with
+// stateKey but without a separate allocation: it is embedded in the state.
+type stateContext struct {
+	context.Context
+	st *requestState
+}
+
+// Value returns the request state for stateKey and defers everything else
+// to the parent.
+func (c *stateContext) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return c.st
+	}
+	return c.Context.Value(key)
+}
 
 // stateFrom returns the request state stored by forward. The ReverseProxy
 // hooks only run under forward, so it is always present.
@@ -317,7 +347,14 @@ func (s *Server) logForwarded(r *http.Request, st *requestState) {
 	if status == 0 {
 		status = st.upstreamStatus
 	}
-	s.metrics.countRequest(routeOf(r.URL.Path), status, st)
+	s.metrics.countRequest(routeIndex(r.URL.Path), status, st)
+	level := slog.LevelInfo
+	if st.err != nil {
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(r.Context(), level) {
+		return
+	}
 	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs,
 		slog.String("request_id", st.id),
@@ -335,14 +372,12 @@ func (s *Server) logForwarded(r *http.Request, st *requestState) {
 	if st.strippedInternal > 0 {
 		attrs = append(attrs, slog.Int("stripped_internal_headers", st.strippedInternal))
 	}
-	level := slog.LevelInfo
 	if st.aborted {
 		// Without an error of ours the client went away mid-response.
 		attrs = append(attrs, slog.Bool("aborted", true))
 	}
 	if st.err != nil {
 		attrs = append(attrs, slog.String("error", st.err.Error()))
-		level = slog.LevelWarn
 	}
 	s.log.LogAttrs(r.Context(), level, "forwarded", attrs...)
 }

@@ -43,7 +43,7 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 		pr.Out.Header["X-Forwarded-For"] = xff
 	}
 	pr.SetXForwarded()
-	pr.Out.Header.Set(headerRequestID, st.id)
+	pr.Out.Header[headerRequestID] = st.idValue[:]
 	if !s.cfg.ForwardInternalHeaders {
 		st.strippedInternal = stripInternalHeaders(pr.Out.Header)
 	}
@@ -81,11 +81,14 @@ func (s *Server) modifyResponse(res *http.Response) error {
 		st.upstreamID = upID
 		res.Header.Set(headerHeadroomUpstream, upID)
 	}
-	res.Header.Set(headerRequestID, st.id)
+	// The stdlib copies response header values into the client's header
+	// map, so sharing the state's backing array here is safe.
+	res.Header[headerRequestID] = st.idValue[:]
 
 	// A 101 body is the raw upgraded connection; it must not be wrapped.
 	if res.StatusCode != http.StatusSwitchingProtocols && res.Body != nil && res.Body != http.NoBody {
-		res.Body = s.teeStream(res, st, newIdleTimeoutBody(res.Body, s.cfg.UpstreamTimeout, st))
+		st.responseBody = idleTimeoutBody{body: res.Body, timeout: s.cfg.UpstreamTimeout, st: st}
+		res.Body = s.teeStream(res, st, &st.responseBody)
 	}
 	return nil
 }

@@ -28,10 +28,6 @@ type idleTimeoutBody struct {
 	fired   atomic.Bool
 }
 
-func newIdleTimeoutBody(body io.ReadCloser, timeout time.Duration, st *requestState) *idleTimeoutBody {
-	return &idleTimeoutBody{body: body, timeout: timeout, st: st}
-}
-
 func (b *idleTimeoutBody) expire() {
 	b.fired.Store(true)
 	// Cancelling the outbound request's context makes the blocked Read
@@ -141,15 +137,17 @@ func (st *requestState) countRequestBody(n int) {
 const copyBufferSize = 32 << 10
 
 // bufferPool hands out fixed-size copy buffers to the stdlib proxy. Buffers
-// of any other size are dropped rather than pooled.
+// of any other size are dropped rather than pooled. It pools array pointers:
+// a slice of the pooled size converts back to one without allocating, where
+// boxing a slice header for sync.Pool would cost an allocation per Put.
 type bufferPool struct{ p sync.Pool }
 
 var copyBufferPool bufferPool
 
 // Get returns a buffer of copyBufferSize bytes.
 func (bp *bufferPool) Get() []byte {
-	if b, ok := bp.p.Get().(*[]byte); ok {
-		return *b
+	if b, ok := bp.p.Get().(*[copyBufferSize]byte); ok {
+		return b[:]
 	}
 	return make([]byte, copyBufferSize)
 }
@@ -159,6 +157,5 @@ func (bp *bufferPool) Put(buf []byte) {
 	if cap(buf) != copyBufferSize {
 		return
 	}
-	buf = buf[:copyBufferSize]
-	bp.p.Put(&buf)
+	bp.p.Put((*[copyBufferSize]byte)(buf[:copyBufferSize]))
 }
