@@ -27,9 +27,9 @@
 // A result's text or body is either strictly fewer tokens than the input,
 // counted with the model's tokenizer, or the input unchanged, and every
 // marker in it resolves in the Store to the original it stands for. Give a
-// Store whenever lossy compression is acceptable: without one,
-// CompressContent only reformats losslessly, while CompressRequest (like
-// the proxy run without a store) may still drop rows it cannot give back.
+// Store whenever lossy compression is acceptable: without one, both
+// CompressContent and CompressRequest only do lossless work (reformatting,
+// SmartCrusher's compaction), since nothing dropped could be given back.
 package headroom
 
 import (

@@ -313,9 +313,31 @@ func TestLatestUserRoleUsesTheLastDuplicateKey(t *testing.T) {
 	}
 }
 
-func TestBuildOutputGoesToTheLogCompressor(t *testing.T) {
+// lossy adds a store and the store-backed compressors to opts: only then do
+// the lossy compressors run, since without a store nothing they drop could
+// be retrieved.
+func lossy(t *testing.T, opts livezone.Options) livezone.Options {
+	t.Helper()
+	st := memstore.New(0, 0)
+	c, err := livezone.NewCompressors(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Store, opts.Compressor = st, c
+	return opts
+}
+
+func TestWithoutAStoreOnlyLosslessWorkIsDone(t *testing.T) {
 	body := `{"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":` + str(buildLog(400)) + `}]}]}`
 	out, m := anthropic(t, body, livezone.Options{})
+	if m.Outcome != livezone.NoChange || string(out) != body {
+		t.Fatalf("store-less pass dropped log lines: outcome %v, blocks %+v", m.Outcome, m.Blocks)
+	}
+}
+
+func TestBuildOutputGoesToTheLogCompressor(t *testing.T) {
+	body := `{"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":` + str(buildLog(400)) + `}]}]}`
+	out, m := anthropic(t, body, lossy(t, livezone.Options{}))
 	if m.Outcome != livezone.Modified || m.Blocks[0].Action.Strategy != livezone.StrategyLogCompressor {
 		t.Fatalf("outcome %v, blocks %+v", m.Outcome, m.Blocks)
 	}

@@ -36,23 +36,28 @@ const liveZoneBias = 0.0
 //   - diff → DiffCompressor;
 //   - source_code, text, html → no compressor.
 //
-// SmartCrusher's row-drop and opaque-string markers and DiffCompressor's
-// retrieval line are emitted only when a store is given, and then resolve
-// in it; without one, rows are still dropped but no marker promises what
-// nothing holds. Compressors is safe for concurrent use.
+// With a store, SmartCrusher's row-drop and opaque-string markers and
+// DiffCompressor's retrieval line resolve in it (and the live zone adds a
+// block marker for the whole original). Without one nothing dropped could
+// ever be retrieved, so only lossless work is done: SmartCrusher's
+// compaction stage and nothing else. Compressors is safe for concurrent use.
 type Compressors struct {
 	crusher  *smartcrusher.Crusher
 	logs     *logcompress.Compressor
 	searches *searchcompress.Compressor
 	diffs    *diffcompress.Compressor
+	// lossless is set when there is no store: lossy compressors are skipped.
+	lossless bool
 }
 
-// NewCompressors builds the default compressors. store (may be nil)
-// receives the originals behind SmartCrusher's and DiffCompressor's own
-// markers; pass the proxy's CCR store so those markers resolve.
+// NewCompressors builds the default compressors. store receives the
+// originals behind SmartCrusher's and DiffCompressor's own markers; pass the
+// proxy's CCR store so those markers resolve. A nil store means lossless
+// only (see Compressors).
 func NewCompressors(store ccr.Store) (*Compressors, error) {
 	scCfg := smartcrusher.DefaultConfig()
 	scCfg.EnableCCRMarker = store != nil
+	scCfg.LosslessOnly = store == nil
 	sc, err := smartcrusher.New(smartcrusher.Options{Config: scCfg, Store: store})
 	if err != nil {
 		return nil, fmt.Errorf("livezone: smart crusher: %w", err)
@@ -71,11 +76,12 @@ func NewCompressors(store ccr.Store) (*Compressors, error) {
 	if err != nil {
 		return nil, fmt.Errorf("livezone: diff compressor: %w", err)
 	}
-	return &Compressors{crusher: sc, logs: lc, searches: scmp, diffs: dc}, nil
+	return &Compressors{crusher: sc, logs: lc, searches: scmp, diffs: dc, lossless: store == nil}, nil
 }
 
-// Default returns the shared store-less Compressors, built on first use;
-// the error can only come from an invalid built-in configuration.
+// Default returns the shared store-less (so lossless-only) Compressors,
+// built on first use; the error can only come from an invalid built-in
+// configuration.
 func Default() (BlockCompressor, error) { return defaultCompressors() }
 
 var defaultCompressors = sync.OnceValues(func() (BlockCompressor, error) {
@@ -98,6 +104,11 @@ func (c *Compressors) CompressBlock(ctx context.Context, text string, ct transfo
 			return Candidate{}, nil
 		}
 		return Candidate{Text: r.Compressed, Strategy: StrategySmartCrusher}, nil
+	}
+	if c.lossless {
+		return Candidate{}, nil // everything below drops content
+	}
+	switch ct {
 	case transform.BuildOutput:
 		r, err := c.logs.Compress(ctx, text, liveZoneBias)
 		if err != nil {

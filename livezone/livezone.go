@@ -35,7 +35,7 @@
 // Responses results lossy with nothing to retrieve; this package
 // deliberately marks all three, because rows SmartCrusher drops must stay
 // retrievable whichever API the client speaks. Without a store no format
-// gets a marker. Responses outputs of headroom_retrieve calls are never
+// gets a marker, and the default compressors then do lossless work only. Responses outputs of headroom_retrieve calls are never
 // compressed, marker or not, so a retrieval always reaches the model whole.
 package livezone
 
@@ -127,7 +127,8 @@ type Options struct {
 	// Pair it with a Compressor from NewCompressors(Store) so the markers
 	// SmartCrusher and DiffCompressor write inside a block resolve as well.
 	Store ccr.Store
-	// Compressor proposes candidates. Nil means Default().
+	// Compressor proposes candidates. Nil means Default(), which does only
+	// lossless work; pass NewCompressors(Store) to let lossy compressors run.
 	Compressor BlockCompressor
 	// Detect names the content type of a slot's text. Nil means
 	// compress.Route, the library's routing (RegexDetect is the older

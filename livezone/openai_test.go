@@ -13,8 +13,13 @@ type entryPoint func(context.Context, []byte, livezone.Options) ([]byte, livezon
 
 func pass(t *testing.T, f entryPoint, body string) ([]byte, livezone.Manifest) {
 	t.Helper()
+	return passWith(t, f, body, livezone.Options{Model: "gpt-4o"})
+}
+
+func passWith(t *testing.T, f entryPoint, body string, opts livezone.Options) ([]byte, livezone.Manifest) {
+	t.Helper()
 	in := []byte(body)
-	out, m, err := f(t.Context(), in, livezone.Options{Model: "gpt-4o"})
+	out, m, err := f(t.Context(), in, opts)
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
@@ -135,7 +140,7 @@ func TestResponsesCompressesEveryOutputButRetrievals(t *testing.T) {
 		`{"type":"local_shell_call_output","call_id":"c4","output":` + str(buildLog(300)) + `},` + // 8
 		`{"type":"apply_patch_call_output","call_id":"c5","output":"done"},` + // 9
 		`{"type":"function_call_output","call_id":"c6","output":[{"type":"input_text","text":` + rows + `}]}]}` // 10
-	_, m := pass(t, livezone.OpenAIResponses, body)
+	_, m := passWith(t, livezone.OpenAIResponses, body, lossy(t, livezone.Options{Model: "gpt-4o"}))
 	want := "3 - function_call_output compressed; 8 - local_shell_call_output compressed; 9 - apply_patch_call_output below_byte_threshold"
 	if got := outcomes(m); got != want {
 		t.Fatalf("outcomes %s, want %s", got, want)
@@ -167,7 +172,7 @@ func TestSearchAndDiffOutputsGoToTheirCompressors(t *testing.T) {
 	body := `{"input":[` +
 		`{"type":"function_call_output","call_id":"a","output":` + str(grepOutput(300)) + `},` +
 		`{"type":"apply_patch_call_output","call_id":"b","output":` + str(unifiedDiff(3, 15)) + `}]}`
-	_, m := pass(t, livezone.OpenAIResponses, body)
+	_, m := passWith(t, livezone.OpenAIResponses, body, lossy(t, livezone.Options{Model: "gpt-4o"}))
 	if got := strings.Join(m.TransformsApplied(), ","); got != "search_compressor,diff_compressor" {
 		t.Fatalf("transforms %q; blocks %+v", got, m.Blocks)
 	}
