@@ -119,10 +119,9 @@ func runMCP(ctx context.Context, env *Env, args []string) error {
 	}
 	defer store.Close()
 	srv := newMCPServer(store, cfg.String(), cfg.TTL, *model)
-	err = srv.server.Run(ctx, &mcp.IOTransport{
-		Reader: io.NopCloser(env.Stdin),
-		Writer: nopWriteCloser{env.Stdout},
-	})
+	// A client that closes its end right after writing its requests still
+	// gets every answer: see mcpDrain.
+	err = srv.server.Run(ctx, newMCPDrain(ctx, env.Stdin, env.Stdout, mcpDrainTimeout).transport())
 	// The client closing its end is how a session ends; so is the signal
 	// that cancelled ctx.
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, mcp.ErrConnectionClosed) || ctx.Err() != nil {
@@ -130,10 +129,6 @@ func runMCP(ctx context.Context, env *Env, args []string) error {
 	}
 	return fmt.Errorf("mcp: %w", err)
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 // mcpServer is one MCP server: the SDK server with the three tools, the
 // store they share and the session's counters.
