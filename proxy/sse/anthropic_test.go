@@ -12,15 +12,7 @@ import (
 func runAnthropic(t testing.TB, o Options, stream string, splits ...int) (*AnthropicStream, []AnthropicEvent, []error) {
 	t.Helper()
 	s := NewAnthropicStream(o)
-	var evs []AnthropicEvent
-	var errs []error
-	for _, e := range frameAll(t, stream, splits...) {
-		te, err := s.Decode(&e)
-		evs = append(evs, te)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
+	evs, errs := decodeAll(t, s.Decode, stream, splits...)
 	return s, evs, errs
 }
 

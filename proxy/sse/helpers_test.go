@@ -83,3 +83,19 @@ func sseText(events ...[2]string) string {
 	}
 	return b.String()
 }
+
+// decodeAll frames stream (split at splits) and runs every event through
+// decode, collecting the typed events and the errors in order.
+func decodeAll[T any](t testing.TB, decode func(*Event) (T, error), stream string, splits ...int) ([]T, []error) {
+	t.Helper()
+	var out []T
+	var errs []error
+	for _, e := range frameAll(t, stream, splits...) {
+		v, err := decode(&e)
+		out = append(out, v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errs
+}

@@ -11,15 +11,7 @@ import (
 func runChat(t testing.TB, o Options, stream string, splits ...int) (*ChatStream, []ChatChunk, []error) {
 	t.Helper()
 	s := NewChatStream(o)
-	var chunks []ChatChunk
-	var errs []error
-	for _, e := range frameAll(t, stream, splits...) {
-		c, err := s.Decode(&e)
-		chunks = append(chunks, c)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
+	chunks, errs := decodeAll(t, s.Decode, stream, splits...)
 	return s, chunks, errs
 }
 

@@ -10,15 +10,7 @@ import (
 func runResponses(t testing.TB, o Options, stream string, splits ...int) (*ResponsesStream, []ResponsesEvent, []error) {
 	t.Helper()
 	s := NewResponsesStream(o)
-	var evs []ResponsesEvent
-	var errs []error
-	for _, e := range frameAll(t, stream, splits...) {
-		re, err := s.Decode(&e)
-		evs = append(evs, re)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
+	evs, errs := decodeAll(t, s.Decode, stream, splits...)
 	return s, evs, errs
 }
 
