@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/headroom-go/headroom/internal/pycompat"
 )
 
 // BM25Params are the BM25 knobs. Every field is taken literally, zero
@@ -305,7 +307,7 @@ func (q *query) scan(doc string, sc *scratch) int {
 		// the lowered tokens of the original. Lowering each token into a
 		// reused buffer avoids copying the whole item.
 		eachToken(doc, func(tok string) {
-			sc.buf = appendASCIILower(sc.buf[:0], tok)
+			sc.buf = pycompat.AppendASCIILower(sc.buf[:0], tok)
 			i, ok := q.index[string(sc.buf)]
 			record(i, ok)
 		})
@@ -350,15 +352,4 @@ func classifyASCII(s string) (ascii, upper bool) {
 		}
 	}
 	return true, upper
-}
-
-func appendASCIILower(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
 }

@@ -78,3 +78,16 @@ func caseIgnorable(r rune) bool {
 	}
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
+
+// AppendASCIILower appends s to dst with only A–Z folded, as Rust's
+// to_ascii_lowercase does; every other byte, UTF-8 included, is copied.
+func AppendASCIILower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}

@@ -61,7 +61,7 @@ func NewJSON(cfg JSONConfig, store ccr.Store) (*JSON, error) {
 	crusher, err := smartcrusher.New(smartcrusher.Options{
 		Config: smartcrusher.DefaultConfig(),
 		Store:  store,
-		Scorer: relevanceScorer{relevance.DefaultHybrid()},
+		Scorer: smartcrusher.RelevanceScorer(relevance.DefaultHybrid()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("offload: %s: %w", JSONName, err)
@@ -107,17 +107,4 @@ func (j *JSON) Offload(ctx context.Context, content string, h transform.Hints) (
 		return transform.Result{}, err
 	}
 	return transform.Result{Output: res.Compressed + "\n[json_offload CCR: hash=" + key + "]", Key: key}, nil
-}
-
-// relevanceScorer adapts a relevance.Scorer to the interface SmartCrusher
-// consumes.
-type relevanceScorer struct{ s relevance.Scorer }
-
-func (r relevanceScorer) ScoreBatch(items []string, query string) []float64 {
-	res := r.s.ScoreBatch(items, query)
-	out := make([]float64, len(res))
-	for i, x := range res {
-		out[i] = x.Score
-	}
-	return out
 }

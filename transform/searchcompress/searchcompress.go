@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/headroom-go/headroom/ccr"
+	"github.com/headroom-go/headroom/internal/pycompat"
 	"github.com/headroom-go/headroom/signals"
 	"github.com/headroom-go/headroom/transform/adaptive"
 )
@@ -175,7 +176,7 @@ func New(cfg Config) (*Compressor, error) {
 		if kw == "" {
 			return nil, fmt.Errorf("%w: ContextKeywords[%d] is empty", ErrInvalidConfig, i)
 		}
-		c.keywords = append(c.keywords, appendASCIILower(nil, kw))
+		c.keywords = append(c.keywords, pycompat.AppendASCIILower(nil, kw))
 	}
 	c.cfg.ContextKeywords = slices.Clone(cfg.ContextKeywords)
 	if c.detector == nil {
@@ -363,7 +364,7 @@ func (c *Compressor) score(files []fileMatches, query string) {
 	var words [][]byte
 	for w := range strings.FieldsSeq(query) {
 		if len(w) >= minQueryWordLen {
-			words = append(words, appendASCIILower(nil, w))
+			words = append(words, pycompat.AppendASCIILower(nil, w))
 		}
 	}
 	var lower []byte
@@ -372,7 +373,7 @@ func (c *Compressor) score(files []fileMatches, query string) {
 		f.total = 0
 		for mi := range f.matches {
 			m := &f.matches[mi]
-			lower = appendASCIILower(lower[:0], m.content)
+			lower = pycompat.AppendASCIILower(lower[:0], m.content)
 			var s float32
 			for _, w := range words {
 				if bytes.Contains(lower, w) {
@@ -531,15 +532,4 @@ func appendRow(b []byte, path string, m match) []byte {
 	b = strconv.AppendUint(b, m.line, 10)
 	b = append(b, ':')
 	return append(b, m.content...)
-}
-
-func appendASCIILower(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
 }

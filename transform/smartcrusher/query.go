@@ -6,6 +6,7 @@ import (
 
 	"github.com/headroom-go/headroom/internal/jsonx"
 	"github.com/headroom-go/headroom/internal/pycompat"
+	"github.com/headroom-go/headroom/relevance"
 )
 
 // Scorer rates how relevant each item (its compact JSON) is to a query.
@@ -14,6 +15,21 @@ import (
 // scoring at least Config.RelevanceThreshold when a query is given.
 type Scorer interface {
 	ScoreBatch(items []string, query string) []float64
+}
+
+// RelevanceScorer adapts a relevance.Scorer (BM25, Hybrid) to Scorer,
+// keeping only each result's score.
+func RelevanceScorer(s relevance.Scorer) Scorer { return relevanceScorer{s} }
+
+type relevanceScorer struct{ s relevance.Scorer }
+
+func (r relevanceScorer) ScoreBatch(items []string, query string) []float64 {
+	res := r.s.ScoreBatch(items, query)
+	out := make([]float64, len(res))
+	for i, x := range res {
+		out[i] = x.Score
+	}
+	return out
 }
 
 // Query anchor patterns. Go's RE2 classes (\b, \d) are ASCII where the

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/headroom-go/headroom/internal/pycompat"
 	"github.com/headroom-go/headroom/relevance"
 )
 
@@ -196,7 +197,7 @@ func (c *Crusher) compress(content, query string, ratio float64) Result {
 	}
 	// At least one byte, so a tiny input still keeps its best segment
 	// instead of keeping nothing and passing through.
-	target := max(truncToInt(float64(totalBytes)*ratio), 1)
+	target := max(pycompat.AsUsize(float64(totalBytes)*ratio), 1)
 
 	rel := c.scorer.ScoreBatch(segs, query)
 	scores := make([]float64, n)
@@ -293,16 +294,4 @@ func passThrough(content string, segments int) Result {
 		KeptSegments:     segments,
 		TotalSegments:    segments,
 	}
-}
-
-// truncToInt converts a non-negative float to int, truncating toward zero
-// and saturating like Rust's `as usize`.
-func truncToInt(x float64) int {
-	switch {
-	case !(x > 0):
-		return 0
-	case x >= math.MaxInt:
-		return math.MaxInt
-	}
-	return int(x)
 }

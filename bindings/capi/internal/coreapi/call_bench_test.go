@@ -39,7 +39,7 @@ func BenchmarkSmartCrusherDirect(b *testing.B) {
 	content := logRowsJSON(benchRows)
 	c, err := smartcrusher.New(smartcrusher.Options{
 		Config: smartcrusher.DefaultConfig(), Store: Store(),
-		Scorer: scorer{relevance.DefaultHybrid()}, Compaction: smartcrusher.CompactionOff,
+		Scorer: smartcrusher.RelevanceScorer(relevance.DefaultHybrid()), Compaction: smartcrusher.CompactionOff,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -105,7 +105,7 @@ func newSmartCrusher(r *request) (*smartcrusher.Crusher, []field, *Error) {
 	c, err := smartcrusher.New(smartcrusher.Options{
 		Config:     cfg,
 		Store:      Store(),
-		Scorer:     scorer{relevance.DefaultHybrid()},
+		Scorer:     smartcrusher.RelevanceScorer(relevance.DefaultHybrid()),
 		Compaction: format,
 	})
 	if err != nil {
@@ -127,16 +127,4 @@ func smartCrusherCrush(ctx context.Context, _ *request, c *smartcrusher.Crusher,
 	o.bool("was_modified", res.WasModified)
 	o.str("strategy", res.Strategy)
 	return o.done()
-}
-
-// scorer adapts a relevance.Scorer to the interface SmartCrusher consumes.
-type scorer struct{ s relevance.Scorer }
-
-func (s scorer) ScoreBatch(items []string, query string) []float64 {
-	res := s.s.ScoreBatch(items, query)
-	out := make([]float64, len(res))
-	for i, x := range res {
-		out[i] = x.Score
-	}
-	return out
 }
