@@ -2,10 +2,9 @@ package smartcrusher
 
 import (
 	"math"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/headroom-go/headroom/internal/jsonx"
+	"github.com/headroom-go/headroom/transform/smartcrusher/compaction"
 )
 
 // arrayKind is what an array holds, deciding which crusher runs.
@@ -46,76 +45,15 @@ func classifyArray(items []jsonx.Value) arrayKind {
 	return arrayMixed
 }
 
-// Opaque-string thresholds (the reference's ClassifyConfig defaults).
-const (
-	opaqueMinBytes       = 256
-	base64MinBytes       = 64
-	base64AlphabetShare  = 0.95
-	base64MinDistinct    = 16
-	htmlMinTagOpens      = 3
-	opaqueKindBase64     = "base64"
-	opaqueKindHTML       = "html"
-	opaqueKindLongString = "string"
-)
+// opaqueRules are the reference's default opaque-string rules, the same the
+// compaction stage applies, so both write the same markers for a string.
+var opaqueRules = compaction.DefaultClassifyConfig()
 
-// opaqueKind classifies a string that is not a JSON container: longer
-// than opaqueMinBytes it is "base64", "html" or a long "string".
+// opaqueKind classifies a string that is not a JSON container: longer than
+// opaqueRules.OpaqueMinBytes it is "base64", "html" or a long "string".
 func opaqueKind(s string) (string, bool) {
-	if len(s) <= opaqueMinBytes {
-		return "", false
-	}
-	if looksBase64(s) {
-		return opaqueKindBase64, true
-	}
-	if looksHTML(s) {
-		return opaqueKindHTML, true
-	}
-	return opaqueKindLongString, true
-}
-
-func looksBase64(s string) bool {
-	if len(s) < base64MinBytes {
-		return false
-	}
-	alphabet := 0
-	for _, r := range s {
-		switch {
-		case r == '<' || r == '>' || unicode.IsSpace(r):
-			return false
-		case r < utf8.RuneSelf && (isDigit(byte(r)) || (r|0x20 >= 'a' && r|0x20 <= 'z') ||
-			r == '+' || r == '/' || r == '=' || r == '_' || r == '-'):
-			alphabet++
-		}
-	}
-	// Characters over bytes, as the reference computes it.
-	if float64(alphabet)/float64(len(s)) < base64AlphabetShare {
-		return false
-	}
-	distinct := make(map[rune]struct{}, base64MinDistinct)
-	for _, r := range s {
-		distinct[r] = struct{}{}
-		if len(distinct) >= base64MinDistinct {
-			return true
-		}
-	}
-	return false
-}
-
-func looksHTML(s string) bool {
-	opens, tags := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] != '<' {
-			continue
-		}
-		opens++
-		if i+1 < len(s) {
-			c := s[i+1]
-			if (c|0x20 >= 'a' && c|0x20 <= 'z') || c == '/' || c == '!' {
-				tags++
-			}
-		}
-	}
-	return opens >= htmlMinTagOpens && tags >= htmlMinTagOpens
+	k, ok := compaction.OpaqueKindOf(s, &opaqueRules)
+	return string(k), ok
 }
 
 // mixedGroup is one type group of a mixed array, in first-seen order.

@@ -23,6 +23,7 @@ import (
 	"github.com/headroom-go/headroom/ccr"
 	"github.com/headroom-go/headroom/internal/jsonx"
 	"github.com/headroom-go/headroom/internal/pycompat"
+	"github.com/headroom-go/headroom/transform/smartcrusher/compaction"
 )
 
 // maxProcessDepth is the nesting below which values are left untouched.
@@ -302,7 +303,7 @@ func pick(items []jsonx.Value, idx []int) []jsonx.Value {
 // processString recurses into strings holding a JSON object or array and
 // replaces long opaque strings by CCR markers.
 func (c *Crusher) processString(st *crushState, v jsonx.Value, s string, depth int) (jsonx.Value, string) {
-	if parsed, ok := parseJSONContainer(s); ok {
+	if parsed, ok := compaction.ParseContainer(s); ok {
 		pv, sub := c.processValue(st, parsed, depth+1)
 		if !jsonx.Equal(pv, parsed) {
 			var rendered string
@@ -326,20 +327,6 @@ func (c *Crusher) processString(st *crushState, v jsonx.Value, s string, depth i
 	return v, ""
 }
 
-// parseJSONContainer parses s when, after leading whitespace, it starts
-// like an object or array and is one.
-func parseJSONContainer(s string) (jsonx.Value, bool) {
-	t := pycompat.TrimStart(s)
-	if t == "" || (t[0] != '{' && t[0] != '[') {
-		return jsonx.Value{}, false
-	}
-	v, err := jsonx.ParseString(s)
-	if err != nil || (v.Kind() != jsonx.Object && v.Kind() != jsonx.Array) {
-		return jsonx.Value{}, false
-	}
-	return v, true
-}
-
 // shortHash is the first 12 hex digits of SHA-256, the key of SmartCrusher's
 // CCR markers.
 func shortHash(b []byte) string {
@@ -360,19 +347,7 @@ func (c *Crusher) put(st *crushState, key string, payload []byte) {
 func (c *Crusher) opaqueMarker(st *crushState, s, kind string) string {
 	h := shortHash([]byte(s))
 	c.put(st, h, []byte(s))
-	return "<<ccr:" + h + "," + kind + "," + humanSize(len(s)) + ">>"
-}
-
-// humanSize renders a byte count as in opaque markers: "512B", "1.5KB", "2.0MB".
-func humanSize(n int) string {
-	if n < 1024 {
-		return strconv.Itoa(n) + "B"
-	}
-	kb := float64(n) / 1024
-	if kb < 1024 {
-		return pycompat.RustFixed(kb, 1) + "KB"
-	}
-	return pycompat.RustFixed(kb/1024, 1) + "MB"
+	return string(compaction.AppendMarker(nil, h, compaction.OpaqueKind(kind), len(s)))
 }
 
 // arrayResult is crushArray's outcome.

@@ -170,14 +170,8 @@ func TestOpaqueKinds(t *testing.T) {
 			t.Errorf("opaqueKind(%.20q…) = %q, %v; want %q", s, got, ok, want)
 		}
 	}
-	if _, ok := opaqueKind(strings.Repeat("x", opaqueMinBytes)); ok {
-		t.Error("a string of exactly opaqueMinBytes is opaque")
-	}
-	if got := humanSize(1536); got != "1.5KB" {
-		t.Errorf("humanSize(1536) = %s", got)
-	}
-	if got := humanSize(3 << 20); got != "3.0MB" {
-		t.Errorf("humanSize(3MiB) = %s", got)
+	if _, ok := opaqueKind(strings.Repeat("x", opaqueRules.OpaqueMinBytes)); ok {
+		t.Error("a string of exactly OpaqueMinBytes is opaque")
 	}
 }
 

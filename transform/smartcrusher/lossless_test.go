@@ -283,29 +283,3 @@ func TestDefaultCrusherProperties(t *testing.T) {
 		t.Fatal("no random row set took the lossless path")
 	}
 }
-
-// The string pass and the compaction classifier must agree on what is
-// opaque and how its size reads, since both write the same markers.
-func TestOpaqueRulesMatchCompaction(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 9))
-	cfg := compaction.DefaultClassifyConfig()
-	alphabets := []string{"ABCDEFGHIJKLMNOPQRSTUVWXYZ+/=", "ab<p>/! x", "é中 AB12-_", "AAAAB"}
-	for range 3000 {
-		a := []rune(alphabets[r.IntN(len(alphabets))])
-		var b strings.Builder
-		for n := 200 + r.IntN(200); b.Len() < n; {
-			b.WriteRune(a[r.IntN(len(a))])
-		}
-		s := b.String()
-		k1, ok1 := opaqueKind(s)
-		k2, ok2 := compaction.OpaqueKindOf(s, &cfg)
-		if ok1 != ok2 || k1 != string(k2) {
-			t.Fatalf("%q: smartcrusher %q %v, compaction %q %v", s, k1, ok1, k2, ok2)
-		}
-	}
-	for _, n := range []int{0, 1023, 1024, 1280, 1048575, 1048576, 5 << 20} {
-		if a, b := humanSize(n), string(compaction.AppendHumanSize(nil, n)); a != b {
-			t.Fatalf("size %d: %s vs %s", n, a, b)
-		}
-	}
-}
