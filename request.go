@@ -61,11 +61,15 @@ type RequestOptions struct {
 	// Store receives the original of every compressed block, whatever
 	// the format: the block then ends with a "<<ccr:KEY>>" marker, and
 	// SmartCrusher's and DiffCompressor's own markers inside it resolve
-	// there too. Nil means no markers: rows may still be dropped, but
-	// nothing promises what no store holds. The reference marks Anthropic
-	// blocks only; the OpenAI formats are marked here as well, as in the
-	// proxy, so that no original a compression drops is lost.
+	// there too. Nil means lossless work only, since nothing dropped could
+	// be given back. The reference marks Anthropic blocks only; the OpenAI
+	// formats are marked here as well, as in the proxy, so that no original
+	// a compression drops is lost.
 	Store ccr.Store
+	// Compressors, when set, is livezone.NewCompressors(Store) built once by
+	// the caller; a service compressing many requests passes it to avoid
+	// rebuilding the compressors on every call. Nil builds them per call.
+	Compressors *livezone.Compressors
 	// IgnoreCacheControl makes every Anthropic message eligible. False
 	// (the proxy's default) leaves the messages up to the last one carrying
 	// a cache_control marker alone, because the provider has cached them
@@ -153,9 +157,12 @@ func CompressRequest(ctx context.Context, body []byte, opts RequestOptions) (Req
 	if opts.Store != nil {
 		// The default compressors are store-less; the store's own set
 		// makes the markers inside a block resolve as well.
-		blocks, err := livezone.NewCompressors(opts.Store)
-		if err != nil {
-			return fail(fmt.Errorf("headroom: %w", err))
+		blocks := opts.Compressors
+		if blocks == nil {
+			var err error
+			if blocks, err = livezone.NewCompressors(opts.Store); err != nil {
+				return fail(fmt.Errorf("headroom: %w", err))
+			}
 		}
 		lz.Store, lz.Compressor = opts.Store, blocks
 	}

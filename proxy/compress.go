@@ -202,7 +202,10 @@ func (s *Server) compressLiveZone(ctx context.Context, c *compression, orig json
 	// then be lost for good, which this proxy does not accept. The
 	// compressor set is built on the same store, so SmartCrusher's and
 	// DiffCompressor's own markers resolve too.
-	opts := livezone.Options{Model: model, Store: s.cfg.Store, Compressor: s.blockCompressor}
+	opts := livezone.Options{Model: model, Store: s.cfg.Store}
+	if s.blockCompressor != nil { // never a typed nil in the interface
+		opts.Compressor = s.blockCompressor
+	}
 	switch c.ep {
 	case cachestab.Messages:
 		opts.AutoFrozen = !s.cfg.CacheControlAutoFrozenDisabled

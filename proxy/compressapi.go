@@ -392,6 +392,7 @@ func (s *Server) compressAPIMessages(ctx context.Context, call *compressAPICall,
 	opts := headroom.RequestOptions{
 		Model:              model,
 		Store:              s.cfg.Store,
+		Compressors:        s.blockCompressor, // built once in New
 		IgnoreCacheControl: s.cfg.CacheControlAutoFrozenDisabled,
 	}
 	res, err := headroom.CompressRequest(ctx, body, opts)

@@ -69,7 +69,7 @@ type Server struct {
 	// blockCompressor compresses live-zone blocks with compressors that
 	// write their own markers' originals to Config.Store; nil means
 	// livezone's store-less default.
-	blockCompressor livezone.BlockCompressor
+	blockCompressor *livezone.Compressors
 
 	upgrades upgradeTracker // hijacked (WebSocket) client connections
 	inflight sync.WaitGroup // handlers running, for the shutdown drain
